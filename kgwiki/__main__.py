@@ -1,0 +1,3 @@
+from kgwiki.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,317 @@
+"""Pages -> Wiki: names and citations resolved, a typed networkx.MultiDiGraph built.
+
+Resolution never guesses: a link resolves by slug, then alias, then title; a
+citation by exact key, then `cite_as`, then first-author surname and year.
+What does not resolve is kept (with why) for `validate` to report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import Iterable
+
+import networkx as nx
+
+from kgwiki import syntax
+from kgwiki.config import Config
+from kgwiki.model import Citation, Link, Page, Slug
+
+PARTICLES = {"van", "von", "de", "der", "den", "di", "du", "da", "del", "della", "le", "la", "ten", "ter", "dos"}
+
+
+@dataclass(frozen=True)
+class Source:
+    slug: Slug
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    alt_years: tuple[int, ...]
+    cite_as: tuple[str, ...]
+    url: str | None
+
+    @property
+    def surnames(self) -> tuple[str, ...]:
+        return tuple(surname_key(a) for a in self.authors)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return ((self.year,) if self.year else ()) + self.alt_years
+
+
+@dataclass(frozen=True)
+class LinkResolution:
+    page: Slug
+    link: Link
+    target: Slug | None
+    link_type: str  # the effective type: declared, or cites/mentions
+    self_anchor: bool = False
+
+
+@dataclass(frozen=True)
+class CitationResolution:
+    page: Slug
+    citation: Citation
+    outcome: str  # resolved | unresolved | ambiguous | year-mismatch
+    sources: tuple[Slug, ...] = ()
+
+
+@dataclass
+class Wiki:
+    config: Config
+    pages: dict[Slug, Page]
+    sources: dict[Slug, Source]
+    graph: nx.MultiDiGraph
+    links: tuple[LinkResolution, ...]
+    citations: tuple[CitationResolution, ...]
+    names: "NameIndex"
+    duplicate_slugs: dict[str, tuple[Slug, ...]] = field(default_factory=dict)
+    name_conflicts: tuple[tuple[Slug, str, Slug], ...] = ()  # (page, name, the other page)
+
+    def page_by_path(self, path: str) -> Page | None:
+        return next((p for p in self.pages.values() if p.path == path), None)
+
+
+def build_wiki(pages: Iterable[Page], config: Config) -> Wiki:
+    pages, duplicates = assign_unique_slugs(list(pages))
+    by_slug = {p.slug: p for p in pages}
+    names = NameIndex(by_slug.values())
+    sources = {p.slug: source_from_page(p) for p in by_slug.values() if p.type == "source"}
+    citation_index = CitationIndex(sources.values())
+
+    graph = nx.MultiDiGraph()
+    for page in by_slug.values():
+        graph.add_node(page.slug, type=page.type, title=page.title, summary=page.summary,
+                       tags=page.tags, path=page.path)
+
+    links = []
+    for page in by_slug.values():
+        for link in page.links:
+            resolution = resolve_link(page, link, names, by_slug, config)
+            links.append(resolution)
+            target = resolution.target
+            if target is not None and target != page.slug and not graph.has_edge(page.slug, target,
+                                                                                   key=resolution.link_type):
+                graph.add_edge(page.slug, target, key=resolution.link_type, description=link.description,
+                               path=link.location.path, line=link.location.line, label=link.label)
+
+    citations = []
+    for page in by_slug.values():
+        for citation in page.citations:
+            outcome, found = citation_index.resolve(citation)
+            if outcome is None:
+                continue  # a parenthetical that is just prose
+            citations.append(CitationResolution(page.slug, citation, outcome, found))
+            if outcome == "resolved" and found[0] != page.slug and not graph.has_edge(page.slug, found[0], key="cites"):
+                graph.add_edge(page.slug, found[0], key="cites", description=None,
+                               path=citation.location.path, line=citation.location.line, label=None)
+
+    return Wiki(config, by_slug, sources, graph, tuple(links), tuple(citations), names,
+                duplicates, tuple(names.conflicts()))
+
+
+# --- slugs and names -------------------------------------------------------------
+
+def assign_unique_slugs(pages: list[Page]) -> tuple[list[Page], dict[str, tuple[Slug, ...]]]:
+    """Pages sharing a stem keep it by shortest path (Obsidian's rule); the others get a path slug."""
+    groups: dict[str, list[Page]] = defaultdict(list)
+    for page in pages:
+        groups[page.slug].append(page)
+    out, duplicates = [], {}
+    for slug, group in groups.items():
+        group.sort(key=lambda p: (p.path.count("/"), p.path))
+        out.append(group[0])
+        for page in group[1:]:
+            out.append(replace(page, slug=path_slug(page.path)))
+        if len(group) > 1:
+            duplicates[slug] = tuple(p.slug for p in out[-len(group):])
+    out.sort(key=lambda p: p.path)
+    return out, duplicates
+
+
+def path_slug(path: str) -> Slug:
+    parts = PurePosixPath(path).with_suffix("").parts
+    return Slug("/".join(syntax.slugify_stem(part) for part in parts))
+
+
+class NameIndex:
+    """Normalised slug, path, alias and title -> pages, for wikilink resolution."""
+
+    def __init__(self, pages: Iterable[Page]):
+        self.by_slug: dict[str, list[Slug]] = defaultdict(list)
+        self.by_path: dict[str, Slug] = {}
+        self.by_alias: dict[str, list[Slug]] = defaultdict(list)
+        self.by_title: dict[str, list[Slug]] = defaultdict(list)
+        for page in pages:
+            self.by_slug[syntax.normalise_name(page.slug)].append(page.slug)
+            stem = PurePosixPath(page.path).stem
+            if syntax.normalise_name(stem) != syntax.normalise_name(page.slug):
+                self.by_slug[syntax.normalise_name(stem)].append(page.slug)
+            self.by_path[syntax.normalise_name(PurePosixPath(page.path).with_suffix("").as_posix())] = page.slug
+            for alias in page.aliases:
+                self.by_alias[syntax.normalise_name(alias)].append(page.slug)
+            self.by_title[syntax.normalise_name(page.title)].append(page.slug)
+
+    def resolve(self, target: str) -> Slug | None:
+        name = target[:-3] if target.lower().endswith(".md") else target
+        key = syntax.normalise_name(name)
+        if "/" in name:
+            exact = self.by_path.get(key)
+            if exact:
+                return exact
+            suffix = [slug for path, slug in self.by_path.items() if path.endswith("/" + key)]
+            if suffix:
+                return min(suffix, key=lambda s: (s.count("/"), s))
+            key = syntax.normalise_name(PurePosixPath(name).name)
+        for table in (self.by_slug, self.by_alias, self.by_title):
+            found = table.get(key)
+            if found:
+                return found[0]  # pages are in path order; duplicates are reported
+        return None
+
+    def all_names(self) -> dict[str, Slug]:
+        """Every name a link may use -> its page, for suggestions."""
+        out = {}
+        for table in (self.by_title, self.by_alias, self.by_slug):
+            for key, slugs in table.items():
+                out.setdefault(key, slugs[0])
+        return out
+
+    def conflicts(self) -> Iterable[tuple[Slug, str, Slug]]:
+        """(page, name, other page) where an alias or title names two pages, or an alias is another page's slug."""
+        seen = set()
+        for table in (self.by_alias, self.by_title):
+            for key, slugs in sorted(table.items()):
+                owners = list(dict.fromkeys(slugs))
+                combined = list(dict.fromkeys(self.by_alias.get(key, []) + self.by_title.get(key, [])))
+                if len(combined) > 1:
+                    for other in combined[1:]:
+                        if (other, key) not in seen:
+                            seen.add((other, key))
+                            yield other, key, combined[0]
+                slug_owner = self.by_slug.get(key)
+                for page in owners:
+                    if slug_owner and slug_owner[0] != page and (page, key) not in seen:
+                        seen.add((page, key))
+                        yield page, key, slug_owner[0]
+
+
+def resolve_link(page: Page, link: Link, names: NameIndex, pages: dict[Slug, Page],
+                 config: Config) -> LinkResolution:
+    if not link.target:
+        return LinkResolution(page.slug, link, page.slug, "mentions", self_anchor=True)
+    target = names.resolve(link.target)
+    if link.link_type:
+        link_type = link.link_type
+    elif target is not None and pages[target].type == "source" and "cites" in config.links:
+        link_type = "cites"
+    else:
+        link_type = "mentions"
+    return LinkResolution(page.slug, link, target, link_type)
+
+
+# --- citations --------------------------------------------------------------------
+
+def source_from_page(page: Page) -> Source:
+    meta = page.meta
+    return Source(page.slug, page.title, tuple(meta.get("authors", ())), meta.get("year"),
+                  tuple(meta.get("alt_years", ())), tuple(meta.get("cite_as", ())), meta.get("url"))
+
+
+def surname_key(name: str) -> str:
+    """`Johannes von Oswald` and `von Oswald` -> `oswald`; `Hubinger, Evan` -> `hubinger`."""
+    name = name.strip()
+    if "," in name:
+        name = name.split(",")[0]
+    else:
+        words = name.split()
+        name = words[-1] if words else ""
+    words = [w for w in name.split() if w.casefold() not in PARTICLES]
+    return syntax.normalise_name(words[-1] if words else name).replace(" ", "-")
+
+
+def citation_core(citation: Citation) -> str:
+    """The citation without its locator: `Hubinger et al. 2019` for `Hubinger et al. (2019, §4)`."""
+    if citation.form == "label":
+        return citation.text
+    names = " & ".join(citation.surnames) if len(citation.surnames) == 2 else ", ".join(citation.surnames)
+    return f"{names}{' et al.' if citation.et_al else ''} {citation.year}{citation.year_suffix}"
+
+
+def _norm_label(text: str) -> str:
+    return re.sub(r"\s+", " ", text.casefold().replace("\u2019", "'")).strip().rstrip(".").replace(" and ", " & ")
+
+
+class CitationIndex:
+    def __init__(self, sources: Iterable[Source]):
+        self.sources = {s.slug: s for s in sources}
+        self.by_key = {s.slug.casefold(): s.slug for s in self.sources.values()}
+        self.by_label: dict[str, list[Slug]] = defaultdict(list)
+        self.by_surname: dict[str, list[Slug]] = defaultdict(list)
+        for s in self.sources.values():
+            for label in s.cite_as:
+                self.by_label[_norm_label(label)].append(s.slug)
+            if s.surnames:
+                self.by_surname[s.surnames[0]].append(s.slug)
+
+    def resolve(self, c: Citation) -> tuple[str | None, tuple[Slug, ...]]:
+        """(outcome, sources); outcome None means the text is not a citation after all."""
+        if c.form == "key":
+            slug = self.by_key.get((c.key or "").casefold())
+            return ("resolved", (slug,)) if slug else ("unresolved", ())
+        core = _norm_label(citation_core(c))
+        labelled = self.by_label.get(core)
+        if labelled is None and c.form == "label" and "," in c.text:
+            labelled = self.by_label.get(_norm_label(c.text.split(",")[0]))
+        if labelled:
+            return ("resolved", (labelled[0],)) if len(set(labelled)) == 1 else ("ambiguous", tuple(sorted(set(labelled))))
+        if c.form == "label":
+            return None, ()
+        return self._by_author_year(c)
+
+    def _by_author_year(self, c: Citation) -> tuple[str | None, tuple[Slug, ...]]:
+        surname = surname_key(c.surnames[0])
+        same_author = [self.sources[s] for s in self.by_surname.get(surname, ())]
+        if not same_author:
+            if not self.sources:
+                return None, ()  # a wiki without source pages does not resolve citations
+            if c.strong or (c.form == "parenthetical" and _looks_like_name(c)):
+                return "unresolved", ()
+            return None, ()  # `Opus (2024)`: a single capitalised word before a year is likely prose
+        same_year = [s for s in same_author if c.year in s.years]
+        if not same_year:
+            candidates = self._narrow(same_author, c)
+            return "year-mismatch", tuple(s.slug for s in candidates)
+        candidates = self._narrow(same_year, c)
+        if len(candidates) == 1:
+            return "resolved", (candidates[0].slug,)
+        return "ambiguous", tuple(sorted(s.slug for s in candidates))
+
+    @staticmethod
+    def _narrow(sources: list[Source], c: Citation) -> list[Source]:
+        """Prefer sources whose author list fits the citation: co-author names, `et al.`, a year suffix."""
+        if len(sources) < 2:
+            return sources
+        fits = sources
+        if len(c.surnames) > 1:
+            others = {surname_key(n) for n in c.surnames[1:]}
+            fits = [s for s in fits if others <= set(s.surnames[1:])] or fits
+        elif c.et_al:
+            fits = [s for s in fits if len(s.authors) >= 2] or fits
+        else:
+            fits = [s for s in fits if len(s.authors) == 1] or fits
+        if len(fits) > 1 and c.year_suffix:
+            suffixed = [s for s in fits if any(l.rstrip().endswith(f"{c.year}{c.year_suffix}") for l in s.cite_as)]
+            fits = suffixed or fits
+        return fits
+
+
+_NOT_NAMES = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+              "october", "november", "december", "spring", "summer", "autumn", "fall", "winter",
+              "since", "version", "windows", "python", "circa", "ca", "in", "see", "until", "from"}
+
+
+def _looks_like_name(c: Citation) -> bool:
+    return c.surnames[0].casefold() not in _NOT_NAMES

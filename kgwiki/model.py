@@ -1,0 +1,136 @@
+"""The plain data passed between pipeline stages.
+
+Every stage takes and returns these frozen dataclasses, so any stage can be
+tested alone. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, NewType
+
+Slug = NewType("Slug", str)
+
+ERROR, WARNING, INFO, OFF = "error", "warning", "info", "off"
+SEVERITIES = (ERROR, WARNING, INFO, OFF)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a file: path relative to the wiki root (with `/`), 1-based line and column."""
+
+    path: str
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    severity: str
+    location: Location
+    message: str
+    hint: str | None = None
+
+    @property
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.path, loc.line or 0, loc.col or 0, self.code, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "path": self.location.path,
+            "line": self.location.line,
+            "col": self.location.col,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A content file as read from disk: decoded text with the BOM removed and CRLF folded."""
+
+    path: str  # relative to the wiki root, with `/`
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A wikilink as written. `link_type` is set when the page types it (section, field or `type::`)."""
+
+    target: str
+    location: Location
+    label: str | None = None
+    anchor: str | None = None
+    link_type: str | None = None
+    description: str | None = None
+    embed: bool = False
+    origin: str = "inline"  # inline | section | field
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A citation as written: author-year, narrative, a pandoc `[@key]`, or a free label like `Atlas Ch.7`."""
+
+    text: str
+    location: Location
+    form: str  # parenthetical | narrative | key | label
+    surnames: tuple[str, ...] = ()
+    et_al: bool = False
+    year: int | None = None
+    year_suffix: str = ""
+    key: str | None = None
+    locator: str | None = None
+
+    @property
+    def strong(self) -> bool:
+        """A form that can only be a citation; a weak one (`(March 2019)`) might be plain prose."""
+        return self.form == "key" or self.et_al or len(self.surnames) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    slug: Slug
+    path: str
+    title: str
+    type: str
+    meta: Mapping[str, Any]
+    body: str
+    body_line: int  # 1-based line of the file where `body` starts
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    headings: tuple[Heading, ...] = ()
+    links: tuple[Link, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    ignore: frozenset[str] = frozenset()
+    title_from_meta: bool = True
+    field_lines: Mapping[str, int] = field(default_factory=dict)  # front-matter field -> file line
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    page: Page | None
+    diagnostics: tuple[Diagnostic, ...] = field(default=())

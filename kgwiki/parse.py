@@ -1,0 +1,265 @@
+"""SourceFile -> Page: front matter, headings, positioned links and citations.
+
+Never raises on content: every problem becomes a Diagnostic and the page is
+kept with whatever could be read, so the rest of the wiki still builds.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from kgwiki import syntax
+from kgwiki.config import Config
+from kgwiki.model import Citation, Diagnostic, Heading, Link, Location, Page, ParseResult, Slug, SourceFile
+
+try:  # the C loader is ~8x faster than the pure-Python one
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+STRING_FIELDS = ("title", "summary", "description", "type", "url", "venue", "kind", "doi", "arxiv")
+STRING_LIST_FIELDS = ("aliases", "tags", "cite_as", "ignore", "authors")
+INT_FIELDS = ("year",)
+INT_LIST_FIELDS = ("alt_years",)
+
+
+def parse_page(source: SourceFile, config: Config) -> ParseResult:
+    """Parse one file into a Page, with the diagnostics found on the way."""
+    diagnostics: list[Diagnostic] = []
+
+    def report(code: str, line: int | None, col: int | None, message: str, hint: str | None = None):
+        diagnostics.append(Diagnostic(code, config.severity_of(code), Location(source.path, line, col),
+                                      message, hint))
+
+    split = syntax.split_front_matter(source.text)
+    if split.unterminated:
+        report("bad-front-matter", 1, 1, "front matter opened with `---` is never closed",
+               "end the front matter with a line holding only `---`")
+    meta = _load_front_matter(split, report)
+    meta = _check_field_types(meta, split, config, report)
+
+    masked = syntax.mask_code(split.body)
+    lines = syntax.LineIndex(split.body, split.body_line)
+    headings = tuple(_headings(masked, lines))
+    links = _links(source.path, split, masked, lines, headings, meta, config, report)
+    citations = tuple(_citations(source.path, masked, lines))
+
+    stem = PurePosixPath(source.path).stem
+    title_from_meta = bool(meta.get("title"))
+    title = meta.get("title") or _first_h1(headings) or stem
+    page_type = meta.get("type") or config.type_for_folder(source.path)
+    if not source.text.strip():
+        report("empty-page", 1, None, "the file is empty")
+    page = Page(
+        slug=Slug(syntax.slugify_stem(stem)),
+        path=source.path,
+        title=title,
+        type=page_type,
+        meta=MappingProxyType(meta),
+        body=split.body,
+        body_line=split.body_line,
+        aliases=tuple(meta.get("aliases", ())),
+        tags=tuple(t.lstrip("#") for t in meta.get("tags", ()) if t.lstrip("#")),
+        summary=meta.get("summary") or meta.get("description") or "",
+        headings=headings,
+        links=links,
+        citations=citations,
+        ignore=frozenset(meta.get("ignore", ())),
+        title_from_meta=title_from_meta,
+        field_lines=MappingProxyType(_field_lines(split, meta)),
+    )
+    return ParseResult(page, tuple(diagnostics))
+
+
+def _field_lines(split: syntax.Split, meta: dict[str, Any]) -> dict[str, int]:
+    lines = {}
+    for name in meta:
+        row = syntax.field_line(split.front_matter or "", name)
+        if row is not None:
+            lines[name] = split.fm_line + row
+    return lines
+
+
+# --- front matter --------------------------------------------------------------
+
+def _load_front_matter(split: syntax.Split, report) -> dict[str, Any]:
+    if split.front_matter is None:
+        return {}
+    try:
+        data = yaml.load(split.front_matter, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = split.fm_line + mark.line if mark else split.fm_line
+        col = mark.column + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        report("bad-front-matter", line, col, f"front matter is not valid YAML: {problem}",
+               "quote values that contain `: `, `#` or start with a special character")
+        return {}
+    except RecursionError:
+        report("bad-front-matter", split.fm_line, None, "front matter is nested too deeply")
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        report("bad-front-matter", split.fm_line, 1,
+               f"front matter must be a mapping of fields, not {_kind(data)}")
+        return {}
+    return {str(k): v for k, v in data.items()}
+
+
+def _check_field_types(meta: dict[str, Any], split: syntax.Split, config: Config, report) -> dict[str, Any]:
+    """Keep the fields of the right type; report and drop the rest."""
+    clean = dict(meta)
+
+    def bad(field: str, want: str, value: Any):
+        line = syntax.field_line(split.front_matter or "", field)
+        hint = None
+        if isinstance(value, (bool, _dt.date, float)):
+            hint = f"YAML read this as {_kind(value)}: put the value in quotes"
+        report("bad-front-matter", None if line is None else split.fm_line + line, 1,
+               f"field `{field}` must be {want}, not {_kind(value)}", hint)
+        del clean[field]
+
+    for field in STRING_FIELDS:
+        if field in clean and clean[field] is not None and not isinstance(clean[field], str):
+            bad(field, "a string", clean[field])
+    link_fields = set(config.field_links())
+    for field in (*STRING_LIST_FIELDS, *sorted(link_fields)):
+        if field in clean:
+            value = clean[field]
+            if isinstance(value, str):
+                clean[field] = [value]
+            elif value is None:
+                clean[field] = []
+            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                bad(field, "a list of strings", value)
+    for field in INT_FIELDS:
+        if field in clean and (isinstance(clean[field], bool) or not isinstance(clean[field], int)):
+            bad(field, "a whole number", clean[field])
+    for field in INT_LIST_FIELDS:
+        if field in clean:
+            value = clean[field]
+            if isinstance(value, int) and not isinstance(value, bool):
+                clean[field] = [value]
+            elif not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                                        for v in value):
+                bad(field, "a list of whole numbers", value)
+    for field in STRING_FIELDS:
+        if clean.get(field) is None:
+            clean.pop(field, None)
+        else:
+            clean[field] = clean[field].strip()
+    return clean
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return "a date"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list" if all(isinstance(v, str) for v in value) else "a list with non-string items"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+# --- body ----------------------------------------------------------------------
+
+def _headings(masked: str, lines: syntax.LineIndex):
+    for offset, level, text in syntax.find_headings(masked):
+        yield Heading(level, text, syntax.anchor_id(text), lines.position(offset)[0])
+
+
+def _first_h1(headings: tuple[Heading, ...]) -> str | None:
+    return next((h.text for h in headings if h.level == 1 and h.text), None)
+
+
+def _links(path, split, masked, lines, headings, meta, config: Config, report) -> tuple[Link, ...]:
+    raw_links = list(syntax.find_wikilinks(masked))
+    for offset in syntax.find_unclosed(masked, raw_links):
+        line, col = lines.position(offset)
+        report("malformed-link", line, col, "`[[` is never closed with `]]` on the same line")
+    typed = _typed_bullets(masked, raw_links, config)
+    links: list[Link] = []
+    for raw in raw_links:
+        line, col = lines.position(raw.offset)
+        problem = syntax.target_problem(raw.target) if raw.target else (
+            None if raw.anchor else "is empty")
+        if problem:
+            report("malformed-link", line, col, f"link target {raw.target!r} {problem}")
+            continue
+        link_type, description, origin = raw.link_type, None, "inline"
+        if raw.offset in typed and not link_type:
+            link_type, description = typed[raw.offset]
+            origin = "section"
+        links.append(Link(raw.target.lstrip("/") if raw.target.startswith("/") else raw.target,
+                          Location(path, line, col), raw.label, raw.anchor, link_type, description,
+                          raw.embed, origin))
+    links.extend(_field_links(path, split, meta, config, report))
+    return tuple(links)
+
+
+def _typed_bullets(masked: str, raw_links, config: Config) -> dict[int, tuple[str, str | None]]:
+    """Offsets of links that open a bullet under a typed section heading -> (link type, description)."""
+    sections = config.section_links()
+    if not sections:
+        return {}
+    by_offset = {link.offset: link for link in raw_links}
+    typed: dict[int, tuple[str, str | None]] = {}
+    current: str | None = None
+    offset = 0
+    for line in masked.split("\n"):
+        heading = syntax.HEADING.match(line)
+        if heading:
+            current = sections.get(syntax.heading_text(heading.group("text")).casefold())
+        elif current:
+            bullet = syntax.BULLET.match(line)
+            if bullet:
+                rest = bullet.group("rest")
+                start = offset + bullet.start("rest")
+                link = by_offset.get(start)
+                if link is not None:
+                    after = line[bullet.start("rest") + (link.end - link.offset):]
+                    description = syntax.DESCRIPTION_SEPARATOR.sub("", after, count=1).strip() or None
+                    typed[link.offset] = (current, description)
+                elif rest.strip() == "":
+                    pass
+        offset += len(line) + 1
+    return typed
+
+
+def _field_links(path, split: syntax.Split, meta, config: Config, report):
+    yaml_text = split.front_matter or ""
+    for field, link_type in sorted(config.field_links().items()):
+        for value in meta.get(field, ()):
+            target, anchor, label, _ = syntax.parse_link_inner(value.strip().removeprefix("[[").removesuffix("]]"))
+            row = syntax.value_line(yaml_text, field, value)
+            line = split.fm_line + row if row is not None else 1
+            col = None
+            if row is not None:
+                text_line = yaml_text.split("\n")[row]
+                col = text_line.find(value) + 1 if value in text_line else 1
+            problem = syntax.target_problem(target) if target else "is empty"
+            if problem:
+                report("malformed-link", line, col, f"`{field}` target {target!r} {problem}")
+                continue
+            yield Link(target, Location(path, line, col), label, anchor, link_type, None, False, "field")
+
+
+def _citations(path: str, masked: str, lines: syntax.LineIndex):
+    for raw in syntax.find_citations(masked):
+        line, col = lines.position(raw.offset)
+        yield Citation(raw.text, Location(path, line, col), raw.form, raw.surnames, raw.et_al,
+                       raw.year, raw.year_suffix, raw.key, raw.locator)

@@ -1,0 +1,139 @@
+"""Files -> SourceFile: find the content files and decode them, never raising on bad input.
+
+A file that cannot be a page (not UTF-8, binary, too large, unreadable, a
+symlink loop) becomes an `unreadable-file` diagnostic; the rest are read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kgwiki.config import Config
+from kgwiki.model import Diagnostic, Location, SourceFile
+
+MAX_BYTES = 5 * 1024 * 1024
+SKIP_DIRS = {".git", ".hg", ".svn", ".obsidian", ".trash", ".venv", "venv", "node_modules",
+             "__pycache__", ".pytest_cache", ".foam", ".vscode", ".github"}
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    files: tuple[SourceFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def read_wiki(config: Config) -> ReadResult:
+    """Every Markdown file of the wiki, decoded, in path order."""
+    files, diagnostics = [], []
+    for rel, abspath, problem in find_markdown(config):
+        if problem:
+            diagnostics.append(_unreadable(rel, problem))
+            continue
+        source, problem = read_file(abspath, rel)
+        if problem:
+            diagnostics.append(_unreadable(rel, problem))
+        else:
+            files.append(source)
+    files.sort(key=lambda f: f.path)
+    return ReadResult(tuple(files), tuple(diagnostics))
+
+
+def find_markdown(config: Config):
+    """Yield (relative path, absolute path, problem or None) for each .md file in the content folders."""
+    root = config.root
+    excluded = {config.site_dir, config.build_dir}
+    tops = config.content or ("",)
+    seen_dirs: set[tuple[int, int]] = set()
+    for top in tops:
+        start = root / top if top else root
+        if not start.is_dir():
+            continue
+        yield from _walk(root, start, excluded, config.ignore, seen_dirs)
+
+
+def _walk(root: Path, folder: Path, excluded: set[str], ignore: tuple[str, ...], seen_dirs):
+    try:
+        st = folder.stat()
+    except OSError as exc:
+        yield _rel(root, folder), folder, f"cannot open folder: {exc.strerror or exc}"
+        return
+    ident = (st.st_dev, st.st_ino)
+    if ident in seen_dirs:
+        if folder.is_symlink():
+            yield _rel(root, folder), folder, "symlink loop: this folder is already part of the wiki"
+        return
+    seen_dirs.add(ident)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield _rel(root, folder), folder, f"cannot list folder: {exc.strerror or exc}"
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        rel = _rel(root, path)
+        if entry.name.startswith(".") or _ignored(rel, ignore):
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if entry.name in SKIP_DIRS or (folder == root and entry.name in excluded):
+                continue
+            yield from _walk(root, path, excluded, ignore, seen_dirs)
+        elif entry.name.lower().endswith(".md"):
+            if entry.is_symlink() and not path.exists():
+                yield rel, path, "broken symlink or symlink loop"
+            else:
+                yield rel, path, None
+
+
+def read_file(abspath: Path, rel: str) -> tuple[SourceFile | None, str | None]:
+    """Decode one file: (SourceFile, None) or (None, why it cannot be read)."""
+    try:
+        st = abspath.stat()
+        if not abspath.is_file():
+            return None, "not a regular file"
+        if st.st_size > MAX_BYTES:
+            return None, f"file is {st.st_size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MB limit"
+        with open(abspath, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    if len(data) > MAX_BYTES:
+        return None, f"file is over the {MAX_BYTES // (1024 * 1024)} MB limit"
+    if b"\x00" in data:
+        return None, "binary file (contains NUL bytes)"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, f"not UTF-8 (invalid byte 0x{data[exc.start]:02x} on line {line})"
+    return SourceFile(rel, normalise_text(text)), None
+
+
+def normalise_text(text: str) -> str:
+    """Drop a BOM and fold CRLF/CR to LF, so columns and lines mean the same everywhere."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _unreadable(rel: str, problem: str) -> Diagnostic:
+    return Diagnostic("unreadable-file", "error", Location(rel), problem)
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _ignored(rel: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)

@@ -1,0 +1,288 @@
+"""The only regular expressions of kgwiki: front matter, wikilinks, citations, headings.
+
+Python-Markdown keeps no source positions, so every link and citation is found
+here, in the raw text, with its line and column. Code (fenced and inline) and
+HTML comments are masked out first, with the text length kept, so offsets in
+the masked text are offsets in the file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from markdown.extensions.toc import slugify as _toc_slugify
+
+# --- front matter ----------------------------------------------------------
+
+FRONT_MATTER_OPEN = re.compile(r"\A---[ \t]*\n")
+FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Split:
+    front_matter: str | None  # the YAML text, without the fences
+    fm_line: int  # file line of the YAML's first line
+    body: str
+    body_line: int  # file line where body starts
+    unterminated: bool = False
+
+
+def split_front_matter(text: str) -> Split:
+    """Separate a leading `---` YAML block from the body."""
+    opening = FRONT_MATTER_OPEN.match(text)
+    if not opening:
+        return Split(None, 1, text, 1)
+    close = FRONT_MATTER_CLOSE.search(text, opening.end())
+    if not close:
+        return Split(None, 2, text, 1, unterminated=True)
+    yaml_text = text[opening.end():close.start()]
+    after = close.end() + 1 if close.end() < len(text) else close.end()
+    body_line = text.count("\n", 0, after) + 1
+    return Split(yaml_text, 2, text[after:], body_line)
+
+
+def field_line(yaml_text: str, field: str) -> int | None:
+    """0-based line of `field:` at the top level of the YAML text."""
+    m = re.search(rf"^{re.escape(field)}[ \t]*:", yaml_text, re.M)
+    return yaml_text.count("\n", 0, m.start()) if m else None
+
+
+def value_line(yaml_text: str, field: str, value: str) -> int | None:
+    """0-based line where `value` is written under `field` (inline or block list)."""
+    start = field_line(yaml_text, field)
+    if start is None:
+        return None
+    lines = yaml_text.split("\n")
+    for i in range(start, len(lines)):
+        if i > start and re.match(r"[^\s-]", lines[i]):
+            break  # the next top-level key
+        if value in lines[i]:
+            return i
+    return start
+
+
+# --- masking code and comments -----------------------------------------------
+
+FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[^\n]*$", re.M)
+INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?:[^\n]|\n(?![ \t]*\n))+?(?<!`)(?P=ticks)(?!`)")
+HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+SOURCES_BLOCK = re.compile(
+    r"<!--\s*kgwiki:sources-cited\b.*?-->.*?<!--\s*/kgwiki:sources-cited\s*-->", re.S)
+
+
+def _blank(match: re.Match) -> str:
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def mask_code(text: str) -> str:
+    """Text with code, HTML comments and the generated sources block blanked (newlines kept)."""
+    text = _mask_fences(text)
+    text = SOURCES_BLOCK.sub(_blank, text)
+    text = HTML_COMMENT.sub(_blank, text)
+    return INLINE_CODE.sub(_blank, text)
+
+
+def _mask_fences(text: str) -> str:
+    out, pos = [], 0
+    while True:
+        opening = FENCE.search(text, pos)
+        if not opening:
+            break
+        fence = opening.group("fence")
+        closing = re.compile(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}[ \t]*$", re.M)
+        end_match = closing.search(text, opening.end() + 1)
+        end = end_match.end() if end_match else len(text)
+        out.append(text[pos:opening.start()])
+        out.append(re.sub(r"[^\n]", " ", text[opening.start():end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# --- positions ---------------------------------------------------------------
+
+class LineIndex:
+    """Offset -> (line, col), both 1-based, in O(log n)."""
+
+    def __init__(self, text: str, first_line: int = 1):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.first_line = first_line
+
+    def position(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return self.first_line + i, offset - self.starts[i] + 1
+
+
+# --- wikilinks ---------------------------------------------------------------
+
+WIKILINK = re.compile(
+    r"(?P<embed>!)?"            # ![[...]] embeds a page: rendered as a link card
+    r"\[\["
+    r"(?P<inner>[^\[\]\n]*?)"   # type::target#anchor|label, on one line
+    r"\]\]")
+OPEN_BRACKETS = re.compile(r"\[\[")
+LINK_TYPE_PREFIX = re.compile(r"^(?P<type>[A-Za-z][\w-]*)::")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class RawLink:
+    offset: int
+    end: int
+    embed: bool
+    target: str
+    anchor: str | None
+    label: str | None
+    link_type: str | None
+
+
+def parse_link_inner(inner: str) -> tuple[str, str | None, str | None, str | None]:
+    """`type::target#anchor|label` -> (target, anchor, label, type). `\\|` (inside tables) is a `|`."""
+    inner = inner.replace("\\|", "|")
+    target, _, label = inner.partition("|")
+    link_type = None
+    typed = LINK_TYPE_PREFIX.match(target)
+    if typed:
+        link_type, target = typed.group("type"), target[typed.end():]
+    target, hash_, anchor = target.partition("#")
+    return target.strip(), (anchor.strip() or None) if hash_ else None, label.strip() or None, link_type
+
+
+def find_wikilinks(masked: str) -> Iterator[RawLink]:
+    for m in WIKILINK.finditer(masked):
+        target, anchor, label, link_type = parse_link_inner(m.group("inner"))
+        yield RawLink(m.start(), m.end(), bool(m.group("embed")), target, anchor, label, link_type)
+
+
+def find_unclosed(masked: str, links: list[RawLink]) -> Iterator[int]:
+    """Offsets of `[[` that open no complete wikilink."""
+    starts = {link.offset + (1 if link.embed else 0) for link in links}
+    for m in OPEN_BRACKETS.finditer(masked):
+        if m.start() not in starts and not any(l.offset < m.start() < l.end for l in links):
+            yield m.start()
+
+
+def target_problem(target: str) -> str | None:
+    """Why a link target can never name a page in the wiki, or None."""
+    if CONTROL_CHARS.search(target):
+        return "contains control characters"
+    if re.match(r"^[A-Za-z]:[\\/]", target) or target.startswith("\\"):
+        return "is an absolute file path"
+    if ".." in re.split(r"[\\/]", target):
+        return "climbs out of the wiki with `..`"
+    if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
+        return "is a URL, not a page name (use a Markdown link)"
+    return None
+
+
+# --- citations ---------------------------------------------------------------
+
+_PARTICLE = r"(?:(?:van|von|de|der|den|di|du|da|del|della|le|la|ten|ter|dos)\s+)"
+_SURNAME = (rf"{_PARTICLE}*[A-Z\u00C0-\u00D6\u00D8-\u00DE][\w'\u2019]*"
+            rf"(?:-[A-Za-z\u00C0-\u00FF][\w'\u2019]*)*")
+_AUTHORS = (rf"(?P<authors>{_SURNAME}(?:,\s*{_SURNAME})*(?:,?\s+(?:&|and)\s+{_SURNAME})?)"
+            rf"(?P<etal>\s+et\s+al\.?)?")
+_YEAR = r"(?P<year>(?:1[5-9]|20)\d\d)(?P<suffix>[a-z])?(?![\w])"
+
+# One part of a parenthetical citation: "see Hubinger et al. 2019, §4".
+AUTHOR_YEAR = re.compile(
+    rf"^\s*(?:(?:see|e\.g\.|cf\.|i\.e\.|also)(?:,)?\s+)*{_AUTHORS},?\s+{_YEAR}"
+    rf"(?:(?:\s*,\s*|\s+)(?P<locator>\S.*?))?\s*$")
+# Narrative: "Hubinger et al. (2019, §4)".
+NARRATIVE = re.compile(
+    rf"(?<![\w.@])(?P<all>{_AUTHORS}\s+\({_YEAR}(?:\s*,\s*(?P<locator>[^()\n]*?))?\))")
+PARENTHETICAL = re.compile(r"(?<![\]\w])\((?P<body>[^()\n]{2,300})\)")
+PANDOC = re.compile(r"\[(?P<body>-?@[^\[\]\n]+)\]")
+PANDOC_ITEM = re.compile(r"^\s*-?@(?P<key>[\w][\w:.#$%&+?<>~/-]*?)[.:]?(?:\s*,\s*(?P<locator>.*?))?\s*$")
+SURNAME_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
+
+
+@dataclass(frozen=True)
+class RawCitation:
+    offset: int
+    text: str
+    form: str
+    surnames: tuple[str, ...] = ()
+    et_al: bool = False
+    year: int | None = None
+    year_suffix: str = ""
+    key: str | None = None
+    locator: str | None = None
+
+
+def find_citations(masked: str) -> Iterator[RawCitation]:
+    """Every citation in the masked text, in order of appearance."""
+    found: list[RawCitation] = []
+    for m in PANDOC.finditer(masked):
+        offset = m.start("body")
+        for part in m.group("body").split(";"):
+            item = PANDOC_ITEM.match(part)
+            if item:
+                found.append(RawCitation(offset + part.index("@"), part.strip(), "key",
+                                         key=item.group("key"), locator=item.group("locator") or None))
+            offset += len(part) + 1
+    narrative_spans = []
+    for m in NARRATIVE.finditer(masked):
+        found.append(_author_year(m, m.start("all"), m.group("all"), "narrative"))
+        narrative_spans.append((m.start("all"), m.end("all")))
+    for m in PARENTHETICAL.finditer(masked):
+        if any(start <= m.start() < end for start, end in narrative_spans):
+            continue  # the "(2019)" of "Hubinger et al. (2019)"
+        offset = m.start("body")
+        for part in m.group("body").split(";"):
+            stripped = part.strip()
+            start = offset + (len(part) - len(part.lstrip()))
+            offset += len(part) + 1
+            ay = AUTHOR_YEAR.match(part)
+            if ay:
+                found.append(_author_year(ay, start, stripped, "parenthetical"))
+            elif stripped and len(stripped) <= 80 and "://" not in stripped and not stripped.startswith("@"):
+                found.append(RawCitation(start, stripped, "label"))
+    found.sort(key=lambda c: c.offset)
+    return iter(found)
+
+
+def _author_year(m: re.Match, offset: int, text: str, form: str) -> RawCitation:
+    surnames = tuple(s for s in SURNAME_SPLIT.split(m.group("authors").strip()) if s)
+    return RawCitation(offset, text, form, surnames=surnames, et_al=bool(m.group("etal")),
+                       year=int(m.group("year")), year_suffix=m.group("suffix") or "",
+                       locator=(m.group("locator") or "").strip() or None)
+
+
+# --- headings ----------------------------------------------------------------
+
+HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
+BULLET = re.compile(r"^(?P<indent> ?)[-*+][ \t]+(?P<rest>.*)$")
+DESCRIPTION_SEPARATOR = re.compile(r"^\s*(?:\u2014|\u2013|--|-|:)\s*")
+_INLINE_MARKUP = re.compile(r"[*_`]|!?\[\[(?:[^\]|]*\|)?([^\]]*)\]\]|\[([^\]]*)\]\([^)]*\)")
+
+
+def heading_text(raw: str) -> str:
+    """A heading's visible text: wikilinks by their label, emphasis and code marks dropped."""
+    return _INLINE_MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", raw).strip()
+
+
+def anchor_id(text: str) -> str:
+    """The id Python-Markdown's toc extension gives a heading with this text."""
+    return _toc_slugify(text, "-")
+
+
+def find_headings(masked: str) -> Iterator[tuple[int, int, str]]:
+    """(offset, level, visible text) of each ATX heading."""
+    for m in HEADING.finditer(masked):
+        yield m.start(), len(m.group("hashes")), heading_text(m.group("text"))
+
+
+def normalise_name(name: str) -> str:
+    """How names are compared: case-insensitive, `-`, `_` and spaces alike (as Obsidian does)."""
+    return re.sub(r"[\s_-]+", " ", name.casefold()).strip()
+
+
+def slugify_stem(stem: str) -> str:
+    """A file stem as a URL-safe slug: lower case, spaces and unsafe characters to `-`."""
+    slug = re.sub(r"[^\w.-]+", "-", stem.casefold(), flags=re.U)
+    slug = re.sub(r"-{2,}", "-", slug).strip("-.")
+    return slug or "page"

@@ -1,0 +1,304 @@
+"""Wiki -> [Diagnostic]: a table of small rules, each a pure function of the wiki.
+
+Severity comes from wiki.toml's [severity] (or the code's default); a page can
+silence a code for itself with `ignore: [code]` in its front matter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator
+
+import networkx as nx
+from rapidfuzz import fuzz, process
+
+from kgwiki import syntax
+from kgwiki.graph import Wiki, citation_core
+from kgwiki.model import Diagnostic, Location, Page, Slug
+
+Rule = Callable[[Wiki], Iterable[Diagnostic]]
+
+
+def validate(wiki: Wiki, upstream: Iterable[Diagnostic] = ()) -> list[Diagnostic]:
+    """Every diagnostic of the wiki (the rules' and those found while reading and parsing), sorted."""
+    found = list(upstream)
+    for rule in RULES:
+        found.extend(rule(wiki))
+    return finalise(wiki, found)
+
+
+def finalise(wiki: Wiki, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    ignored = {p.path: p.ignore for p in wiki.pages.values() if p.ignore}
+    kept = {d for d in diagnostics
+            if d.severity != "off" and d.code not in ignored.get(d.location.path, ())}
+    return sorted(kept, key=lambda d: d.sort_key)
+
+
+def _diag(wiki: Wiki, code: str, location: Location, message: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, wiki.config.severity_of(code), location, message, hint)
+
+
+# --- links ------------------------------------------------------------------------
+
+def broken_links(wiki: Wiki) -> Iterator[Diagnostic]:
+    suggester = Suggester(wiki)
+    for r in wiki.links:
+        if r.target is None:
+            shown = r.link.target + (f"#{r.link.anchor}" if r.link.anchor else "")
+            yield _diag(wiki, "broken-link", r.link.location, f"[[{shown}]] links to no page",
+                        suggester.hint(r.link.target))
+
+
+def broken_anchors(wiki: Wiki) -> Iterator[Diagnostic]:
+    for r in wiki.links:
+        anchor = r.link.anchor
+        if r.target is None or not anchor or anchor.startswith("^"):
+            continue  # `#^block` references name no heading
+        target = wiki.pages[r.target]
+        anchors = {h.anchor for h in target.headings}
+        if syntax.anchor_id(anchor) not in anchors and anchor not in anchors:
+            near = process.extract(anchor, [h.text for h in target.headings], scorer=fuzz.WRatio,
+                                   limit=2, score_cutoff=60)
+            hint = "did you mean " + ", ".join(f"`#{t}`" for t, _, _ in near) + "?" if near else None
+            yield _diag(wiki, "broken-anchor", r.link.location,
+                        f"`{target.path}` has no heading `{anchor}`", hint)
+
+
+def wrong_link_types(wiki: Wiki) -> Iterator[Diagnostic]:
+    config = wiki.config
+    for r in wiki.links:
+        if r.target is None or r.self_anchor:
+            continue
+        page, target = wiki.pages[r.page], wiki.pages[r.target]
+        lt = config.links.get(r.link_type)
+        if lt is None:
+            if config.has_schema:
+                yield _diag(wiki, "wrong-link-type", r.link.location, f"unknown link type `{r.link_type}`",
+                            f"declared link types: {', '.join(sorted(config.links))}")
+            continue
+        if lt.to_types is not None and target.type not in lt.to_types:
+            yield _diag(wiki, "wrong-link-type", r.link.location,
+                        f"a `{lt.name}` link must point to a {_either(lt.to_types)} page, "
+                        f"but [[{r.link.target}]] is a {target.type}",
+                        _wrong_type_hint(wiki, r.link_type, target.type))
+        elif lt.from_types is not None and page.type not in lt.from_types:
+            yield _diag(wiki, "wrong-link-type", r.link.location,
+                        f"a {page.type} page cannot have `{lt.name}` links "
+                        f"(only {_either(lt.from_types)} pages can)")
+
+
+def _either(names: tuple[str, ...]) -> str:
+    return " or ".join(f"`{n}`" for n in names) or "no"
+
+
+def _wrong_type_hint(wiki: Wiki, link_type: str, target_type: str) -> str | None:
+    fits = [lt.name for lt in wiki.config.links.values()
+            if lt.section and lt.to_types and target_type in lt.to_types and lt.name != link_type]
+    if not fits:
+        return None
+    sections = [wiki.config.links[name].section for name in fits]
+    return "list it under " + " or ".join(f"'{s}'" for s in sections) + " instead"
+
+
+def self_links(wiki: Wiki) -> Iterator[Diagnostic]:
+    for r in wiki.links:
+        if r.target == r.page and not r.self_anchor:
+            yield _diag(wiki, "self-link", r.link.location, f"[[{r.link.target}]] links the page to itself")
+
+
+def duplicate_links(wiki: Wiki) -> Iterator[Diagnostic]:
+    seen = set()
+    for r in wiki.links:
+        if r.target is None or r.link.link_type is None:
+            continue  # repeating a mention in prose is normal
+        key = (r.page, r.target, r.link_type)
+        if key in seen:
+            yield _diag(wiki, "duplicate-link", r.link.location,
+                        f"[[{r.link.target}]] is already a `{r.link_type}` link of this page")
+        seen.add(key)
+
+
+def asymmetric_links(wiki: Wiki) -> Iterator[Diagnostic]:
+    graph = wiki.graph
+    for r in wiki.links:
+        lt = wiki.config.links.get(r.link_type)
+        if not lt or not lt.symmetric or r.target is None or r.target == r.page:
+            continue
+        if not graph.has_edge(r.target, r.page, key=lt.name):
+            target = wiki.pages[r.target]
+            where = f"under '{lt.section}'" if lt.section else f"in its `{lt.field}` field"
+            yield _diag(wiki, "asymmetric-link", r.link.location,
+                        f"`{lt.name}` is symmetric, but {target.path} does not link back to {r.page}",
+                        f"add [[{r.page}]] to {target.path} {where}")
+
+
+def link_cycles(wiki: Wiki) -> Iterator[Diagnostic]:
+    for lt in wiki.config.links.values():
+        if not lt.acyclic:
+            continue
+        sub = nx.DiGraph((u, v) for u, v, k in wiki.graph.edges(keys=True) if k == lt.name)
+        for component in sorted(nx.strongly_connected_components(sub), key=min):
+            if len(component) < 2:
+                continue
+            cycle = nx.find_cycle(sub.subgraph(component))
+            first = min(cycle)
+            data = wiki.graph.get_edge_data(first[0], first[1], key=lt.name)
+            chain = " → ".join([u for u, _ in cycle] + [cycle[0][0]])
+            yield _diag(wiki, "link-cycle", Location(data["path"], data["line"], None),
+                        f"`{lt.name}` links form a cycle: {chain}",
+                        f"`{lt.name}` must be acyclic: remove one of these links")
+
+
+# --- pages ------------------------------------------------------------------------
+
+def duplicate_slugs(wiki: Wiki) -> Iterator[Diagnostic]:
+    for stem, slugs in wiki.duplicate_slugs.items():
+        first = wiki.pages[slugs[0]]
+        for slug in slugs[1:]:
+            page = wiki.pages[slug]
+            yield _diag(wiki, "duplicate-slug", Location(page.path),
+                        f"{first.path} has the same file name `{stem}`; [[{stem}]] links to {first.path}",
+                        f"rename one of them, or link to this page as [[{page.slug}]]")
+
+
+def alias_conflicts(wiki: Wiki) -> Iterator[Diagnostic]:
+    for slug, name, other in wiki.name_conflicts:
+        page = wiki.pages[slug]
+        field = "aliases" if name in {syntax.normalise_name(a) for a in page.aliases} else "title"
+        yield _diag(wiki, "alias-conflict", Location(page.path, page.field_lines.get(field, 1), 1),
+                    f"the name '{name}' is also used by {wiki.pages[other].path}; [[{name}]] goes to {other}",
+                    "remove or change one of the aliases or titles")
+
+
+def titles_and_types(wiki: Wiki) -> Iterator[Diagnostic]:
+    config = wiki.config
+    if not config.has_schema:
+        return
+    for page in wiki.pages.values():
+        if not page.title_from_meta and not any(h.level == 1 for h in page.headings):
+            yield _diag(wiki, "missing-title", Location(page.path, 1, None), "the page has no `title`",
+                        "add `title: …` to its front matter")
+        if page.type not in config.types:
+            yield _diag(wiki, "unknown-type", Location(page.path, 1, None),
+                        f"unknown page type `{page.type}`",
+                        f"declared types: {', '.join(sorted(config.types))}")
+
+
+def required_fields_and_sections(wiki: Wiki) -> Iterator[Diagnostic]:
+    for page in wiki.pages.values():
+        page_type = wiki.config.types.get(page.type)
+        if page_type is None:
+            continue
+        for name in page_type.required:
+            value = page.summary if name == "summary" else page.meta.get(name)
+            if value in (None, "", [], ()):
+                yield _diag(wiki, "missing-field", Location(page.path, 1, None),
+                            f"a {page.type} page needs the field `{name}`")
+        present = {h.text.casefold() for h in page.headings}
+        for section in page_type.sections:
+            if section.casefold() not in present:
+                yield _diag(wiki, "missing-section", Location(page.path),
+                            f"a {page.type} page needs a `## {section}` section")
+
+
+def orphans(wiki: Wiki) -> Iterator[Diagnostic]:
+    for slug, page in wiki.pages.items():
+        if page.type == "source" or slug == "index":
+            continue  # sources have uncited-source; the home page needs no inbound link
+        if not any(u != slug for u in wiki.graph.predecessors(slug)):
+            yield _diag(wiki, "orphan-page", Location(page.path), "no other page links to this page")
+
+
+def uncited_sources(wiki: Wiki) -> Iterator[Diagnostic]:
+    for slug in wiki.sources:
+        if not any(k == "cites" for _, _, k in wiki.graph.in_edges(slug, keys=True)):
+            yield _diag(wiki, "uncited-source", Location(wiki.pages[slug].path), "no page cites this source")
+
+
+# --- citations --------------------------------------------------------------------
+
+def citation_problems(wiki: Wiki) -> Iterator[Diagnostic]:
+    suggester = None
+    for r in wiki.citations:
+        c = r.citation
+        shown = f"[{c.text}]" if c.form == "key" else f"({c.text})" if c.form != "narrative" else c.text
+        if r.outcome == "unresolved":
+            suggester = suggester or CitationSuggester(wiki)
+            yield _diag(wiki, "unresolved-citation", c.location, f"{shown} matches no source",
+                        suggester.hint(c))
+        elif r.outcome == "ambiguous":
+            yield _diag(wiki, "ambiguous-citation", c.location,
+                        f"{shown} matches {len(r.sources)} sources equally: {', '.join(r.sources)}",
+                        "cite by key, e.g. [@" + r.sources[0] + "], or give each source a distinct `cite_as`")
+        elif r.outcome == "year-mismatch":
+            found = [wiki.sources[s] for s in r.sources]
+            years = ", ".join(f"{s.slug} ({s.year})" for s in found)
+            hint = None
+            if len(found) == 1:
+                s = found[0]
+                hint = (f"cite it as ({citation_core(c).rsplit(' ', 1)[0]} {s.year}), "
+                        f"or add {c.year} to the source's `alt_years`")
+            yield _diag(wiki, "citation-year-mismatch", c.location,
+                        f"{shown}: no source by {c.surnames[0]} is from {c.year}; by that author: {years}", hint)
+
+
+# --- suggestions ------------------------------------------------------------------
+
+def _scorer(a: str, b: str, **kwargs) -> float:
+    return max(fuzz.ratio(a, b, **kwargs), fuzz.token_sort_ratio(a, b, **kwargs))
+
+
+class Suggester:
+    """'Did you mean' for page names: best of ratio and token_sort_ratio over normalised names."""
+
+    def __init__(self, wiki: Wiki):
+        self.wiki = wiki
+        self.names = wiki.names.all_names()
+        self.keys = list(self.names)
+
+    def suggest(self, target: str, limit: int = 3) -> list[Slug]:
+        query = syntax.normalise_name(target)
+        best: dict[Slug, float] = {}
+        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+            for name, score, _ in process.extract(query, self.keys, scorer=scorer, limit=limit * 3,
+                                                  score_cutoff=60):
+                slug = self.names[name]
+                best[slug] = max(best.get(slug, 0), score)
+        return [slug for slug, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+    def hint(self, target: str) -> str | None:
+        found = self.suggest(target)
+        if not found:
+            return None
+        shown = [f"[[{s}]]" + (f" ({self.wiki.pages[s].title})" if self.wiki.pages[s].title != s else "")
+                 for s in found]
+        return "did you mean " + ", ".join(shown) + "?"
+
+
+class CitationSuggester:
+    def __init__(self, wiki: Wiki):
+        self.labels: dict[str, Slug] = {}
+        for s in wiki.sources.values():
+            for label in s.cite_as:
+                self.labels.setdefault(label, s.slug)
+            if s.authors and s.year:
+                surname = s.authors[0].split()[-1]
+                self.labels.setdefault(f"{surname} {s.year}", s.slug)
+        self.keys = list(self.labels)
+
+    def hint(self, c) -> str | None:
+        query = c.key if c.form == "key" else citation_core(c)
+        keys = list(dict.fromkeys(self.labels.values())) if c.form == "key" else self.keys
+        near = process.extract(query, keys, scorer=fuzz.WRatio, limit=3, score_cutoff=70)
+        if not near:
+            return None
+        if c.form == "key":
+            return "did you mean " + ", ".join(f"[@{k}]" for k, _, _ in near) + "?"
+        return "did you mean " + ", ".join(f"({k}) [{self.labels[k]}]" for k, _, _ in near) + "?"
+
+
+RULES: tuple[Rule, ...] = (
+    broken_links, broken_anchors, wrong_link_types, self_links, duplicate_links, asymmetric_links,
+    link_cycles, duplicate_slugs, alias_conflicts, titles_and_types, required_fields_and_sections,
+    orphans, uncited_sources, citation_problems,
+)
