@@ -180,22 +180,17 @@ class NameIndex:
         return out
 
     def conflicts(self) -> Iterable[tuple[Slug, str, Slug]]:
-        """(page, name, other page) where an alias or title names two pages, or an alias is another page's slug."""
-        seen = set()
-        for table in (self.by_alias, self.by_title):
-            for key, slugs in sorted(table.items()):
-                owners = list(dict.fromkeys(slugs))
-                combined = list(dict.fromkeys(self.by_alias.get(key, []) + self.by_title.get(key, [])))
-                if len(combined) > 1:
-                    for other in combined[1:]:
-                        if (other, key) not in seen:
-                            seen.add((other, key))
-                            yield other, key, combined[0]
-                slug_owner = self.by_slug.get(key)
-                for page in owners:
-                    if slug_owner and slug_owner[0] != page and (page, key) not in seen:
-                        seen.add((page, key))
-                        yield page, key, slug_owner[0]
+        """(page, name, owner) where a page's alias or title is already another page's slug or title.
+
+        The owner is the page the name resolves to (slug before title before alias);
+        each other page using the name as an alias or title is in conflict.
+        """
+        for key in sorted(set(self.by_alias) | set(self.by_title)):
+            users = list(dict.fromkeys(self.by_title.get(key, []) + self.by_alias.get(key, [])))
+            owner = (self.by_slug.get(key) or users)[0]
+            for page in users:
+                if page != owner:
+                    yield page, key, owner
 
 
 def resolve_link(page: Page, link: Link, names: NameIndex, pages: dict[Slug, Page],

@@ -79,7 +79,7 @@ def wrong_link_types(wiki: Wiki) -> Iterator[Diagnostic]:
         if lt.to_types is not None and target.type not in lt.to_types:
             yield _diag(wiki, "wrong-link-type", r.link.location,
                         f"a `{lt.name}` link must point to a {_either(lt.to_types)} page, "
-                        f"but [[{r.link.target}]] is a {target.type}",
+                        f"but [[{r.link.target}]] is of type `{target.type}`",
                         _wrong_type_hint(wiki, r.link_type, target.type))
         elif lt.from_types is not None and page.type not in lt.from_types:
             yield _diag(wiki, "wrong-link-type", r.link.location,
@@ -124,6 +124,8 @@ def asymmetric_links(wiki: Wiki) -> Iterator[Diagnostic]:
         lt = wiki.config.links.get(r.link_type)
         if not lt or not lt.symmetric or r.target is None or r.target == r.page:
             continue
+        if lt.to_types is not None and wiki.pages[r.target].type not in lt.to_types:
+            continue  # already a wrong-link-type error
         if not graph.has_edge(r.target, r.page, key=lt.name):
             target = wiki.pages[r.target]
             where = f"under '{lt.section}'" if lt.section else f"in its `{lt.field}` field"
@@ -276,25 +278,25 @@ class Suggester:
 
 
 class CitationSuggester:
+    """'Did you mean' for citations: close surnames (author-year) or close keys ([@key])."""
+
     def __init__(self, wiki: Wiki):
-        self.labels: dict[str, Slug] = {}
+        self.wiki = wiki
+        self.by_surname: dict[str, list] = defaultdict(list)
         for s in wiki.sources.values():
-            for label in s.cite_as:
-                self.labels.setdefault(label, s.slug)
-            if s.authors and s.year:
-                surname = s.authors[0].split()[-1]
-                self.labels.setdefault(f"{surname} {s.year}", s.slug)
-        self.keys = list(self.labels)
+            if s.authors:
+                self.by_surname[s.authors[0].split()[-1]].append(s)
 
     def hint(self, c) -> str | None:
-        query = c.key if c.form == "key" else citation_core(c)
-        keys = list(dict.fromkeys(self.labels.values())) if c.form == "key" else self.keys
-        near = process.extract(query, keys, scorer=fuzz.WRatio, limit=3, score_cutoff=70)
-        if not near:
-            return None
         if c.form == "key":
-            return "did you mean " + ", ".join(f"[@{k}]" for k, _, _ in near) + "?"
-        return "did you mean " + ", ".join(f"({k}) [{self.labels[k]}]" for k, _, _ in near) + "?"
+            near = process.extract(c.key or "", list(self.wiki.sources), scorer=fuzz.ratio, limit=3,
+                                   score_cutoff=60)
+            return "did you mean " + ", ".join(f"[@{k}]" for k, _, _ in near) + "?" if near else None
+        near = process.extract(c.surnames[0], list(self.by_surname), scorer=fuzz.ratio, limit=2,
+                               score_cutoff=75)
+        forms = [label for name, _, _ in near for s in self.by_surname[name]
+                 for label in (s.cite_as[:1] or (f"{name} {s.year}",))]
+        return "did you mean " + ", ".join(f"({f})" for f in forms[:4]) + "?" if forms else None
 
 
 RULES: tuple[Rule, ...] = (
