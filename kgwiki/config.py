@@ -9,7 +9,6 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Mapping
 
 from kgwiki.model import SEVERITIES
@@ -17,7 +16,7 @@ from kgwiki.model import SEVERITIES
 CONFIG_NAME = "wiki.toml"
 
 # Diagnostic codes and their default severities (docs/diagnostics.md documents each).
-DEFAULT_SEVERITY: Mapping[str, str] = MappingProxyType({
+DEFAULT_SEVERITY: Mapping[str, str] = {
     "broken-link": "error",
     "malformed-link": "error",
     "wrong-link-type": "error",
@@ -43,7 +42,7 @@ DEFAULT_SEVERITY: Mapping[str, str] = MappingProxyType({
     "duplicate-link": "warning",
     "unlinked-mention": "info",
     "suggested-link": "info",
-})
+}
 
 BUILTIN_LINKS = ("cites", "mentions")
 
@@ -189,9 +188,9 @@ def parse_config(root: Path, data: Mapping[str, Any]) -> Config:
         ignore=_str_list(wiki, "ignore", "wiki"),
         allow_raw_html=_bool(wiki, "allow_raw_html", "wiki"),
         theme_dir=_str(wiki, "theme", "wiki", None),
-        types=MappingProxyType(types),
-        links=MappingProxyType(links),
-        severity=MappingProxyType(severity),
+        types=types,
+        links=links,
+        severity=severity,
         has_schema=True,
         default_type=default_type,
     )

@@ -15,7 +15,7 @@ ERROR, WARNING, INFO, OFF = "error", "warning", "info", "off"
 SEVERITIES = (ERROR, WARNING, INFO, OFF)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Location:
     """A place in a file: path relative to the wiki root (with `/`), 1-based line and column."""
 
@@ -32,7 +32,7 @@ class Location:
         return ":".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     severity: str
@@ -57,7 +57,7 @@ class Diagnostic:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SourceFile:
     """A content file as read from disk: decoded text with the BOM removed and CRLF folded."""
 
@@ -65,7 +65,7 @@ class SourceFile:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Link:
     """A wikilink as written. `link_type` is set when the page types it (section, field or `type::`)."""
 
@@ -79,7 +79,7 @@ class Link:
     origin: str = "inline"  # inline | section | field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Citation:
     """A citation as written: author-year, narrative, a pandoc `[@key]`, or a free label like `Atlas Ch.7`."""
 
@@ -99,7 +99,7 @@ class Citation:
         return self.form == "key" or self.et_al or len(self.surnames) > 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Heading:
     level: int
     text: str
@@ -107,7 +107,7 @@ class Heading:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Page:
     slug: Slug
     path: str
@@ -130,7 +130,7 @@ class Page:
         return hash(self.path)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ParseResult:
     page: Page | None
     diagnostics: tuple[Diagnostic, ...] = field(default=())

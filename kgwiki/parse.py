@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import PurePosixPath
-from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -60,7 +59,7 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
         path=source.path,
         title=title,
         type=page_type,
-        meta=MappingProxyType(meta),
+        meta=meta,
         body=split.body,
         body_line=split.body_line,
         aliases=tuple(meta.get("aliases", ())),
@@ -71,7 +70,7 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
         citations=citations,
         ignore=frozenset(meta.get("ignore", ())),
         title_from_meta=title_from_meta,
-        field_lines=MappingProxyType(_field_lines(split, meta)),
+        field_lines=_field_lines(split, meta),
     )
     return ParseResult(page, tuple(diagnostics))
 
@@ -178,7 +177,7 @@ def _kind(value: Any) -> str:
 # --- body ----------------------------------------------------------------------
 
 def _headings(masked: str, lines: syntax.LineIndex):
-    for offset, level, text in syntax.find_headings(masked):
+    for offset, level, text, _ in syntax.find_headings(masked):
         yield Heading(level, text, syntax.anchor_id(text), lines.position(offset)[0])
 
 
@@ -216,27 +215,22 @@ def _typed_bullets(masked: str, raw_links, config: Config) -> dict[int, tuple[st
     sections = config.section_links()
     if not sections:
         return {}
+    headings = list(syntax.find_headings(masked))
     by_offset = {link.offset: link for link in raw_links}
     typed: dict[int, tuple[str, str | None]] = {}
-    current: str | None = None
-    offset = 0
-    for line in masked.split("\n"):
-        heading = syntax.HEADING.match(line)
-        if heading:
-            current = sections.get(syntax.heading_text(heading.group("text")).casefold())
-        elif current:
-            bullet = syntax.BULLET.match(line)
-            if bullet:
-                rest = bullet.group("rest")
-                start = offset + bullet.start("rest")
-                link = by_offset.get(start)
-                if link is not None:
-                    after = line[bullet.start("rest") + (link.end - link.offset):]
-                    description = syntax.DESCRIPTION_SEPARATOR.sub("", after, count=1).strip() or None
-                    typed[link.offset] = (current, description)
-                elif rest.strip() == "":
-                    pass
-        offset += len(line) + 1
+    for i, (_, _, text, end) in enumerate(headings):
+        link_type = sections.get(text.casefold())
+        if not link_type:
+            continue
+        stop = headings[i + 1][0] if i + 1 < len(headings) else len(masked)
+        for bullet in syntax.LINK_BULLET.finditer(masked, end, stop):
+            link = by_offset.get(bullet.end())
+            if link is None:
+                continue
+            line_end = masked.find("\n", link.end)
+            after = masked[link.end:line_end if line_end >= 0 else len(masked)]
+            description = syntax.DESCRIPTION_SEPARATOR.sub("", after, count=1).strip() or None
+            typed[link.offset] = (link_type, description)
     return typed
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,15 +95,25 @@ def _walk(root: Path, folder: Path, excluded: set[str], ignore: tuple[str, ...],
 def read_file(abspath: Path, rel: str) -> tuple[SourceFile | None, str | None]:
     """Decode one file: (SourceFile, None) or (None, why it cannot be read)."""
     try:
-        st = abspath.stat()
-        if not abspath.is_file():
+        fd = os.open(abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             return None, "not a regular file"
         if st.st_size > MAX_BYTES:
             return None, f"file is {st.st_size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MB limit"
-        with open(abspath, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = os.read(fd, MAX_BYTES + 1)
+        while len(data) <= MAX_BYTES:
+            more = os.read(fd, MAX_BYTES + 1 - len(data))
+            if not more:
+                break
+            data += more
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
     if len(data) > MAX_BYTES:
         return None, f"file is over the {MAX_BYTES // (1024 * 1024)} MB limit"
     if b"\x00" in data:

@@ -9,6 +9,7 @@ the masked text are offsets in the file.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -79,10 +80,14 @@ def _blank(match: re.Match) -> str:
 
 def mask_code(text: str) -> str:
     """Text with code, HTML comments and the generated sources block blanked (newlines kept)."""
-    text = _mask_fences(text)
-    text = SOURCES_BLOCK.sub(_blank, text)
-    text = HTML_COMMENT.sub(_blank, text)
-    return INLINE_CODE.sub(_blank, text)
+    if "```" in text or "~~~" in text:
+        text = _mask_fences(text)
+    if "<!--" in text:
+        text = SOURCES_BLOCK.sub(_blank, text)
+        text = HTML_COMMENT.sub(_blank, text)
+    if "`" in text:
+        text = INLINE_CODE.sub(_blank, text)
+    return text
 
 
 def _mask_fences(text: str) -> str:
@@ -119,8 +124,7 @@ class LineIndex:
 # --- wikilinks ---------------------------------------------------------------
 
 WIKILINK = re.compile(
-    r"(?P<embed>!)?"            # ![[...]] embeds a page: rendered as a link card
-    r"\[\["
+    r"\[\["                      # a `!` just before makes it an embed (rendered as a link card)
     r"(?P<inner>[^\[\]\n]*?)"   # type::target#anchor|label, on one line
     r"\]\]")
 OPEN_BRACKETS = re.compile(r"\[\[")
@@ -141,10 +145,11 @@ class RawLink:
 
 def parse_link_inner(inner: str) -> tuple[str, str | None, str | None, str | None]:
     """`type::target#anchor|label` -> (target, anchor, label, type). `\\|` (inside tables) is a `|`."""
-    inner = inner.replace("\\|", "|")
+    if "\\" in inner:
+        inner = inner.replace("\\|", "|")
     target, _, label = inner.partition("|")
     link_type = None
-    typed = LINK_TYPE_PREFIX.match(target)
+    typed = LINK_TYPE_PREFIX.match(target) if "::" in target else None
     if typed:
         link_type, target = typed.group("type"), target[typed.end():]
     target, hash_, anchor = target.partition("#")
@@ -154,7 +159,8 @@ def parse_link_inner(inner: str) -> tuple[str, str | None, str | None, str | Non
 def find_wikilinks(masked: str) -> Iterator[RawLink]:
     for m in WIKILINK.finditer(masked):
         target, anchor, label, link_type = parse_link_inner(m.group("inner"))
-        yield RawLink(m.start(), m.end(), bool(m.group("embed")), target, anchor, label, link_type)
+        embed = m.start() > 0 and masked[m.start() - 1] == "!"
+        yield RawLink(m.start() - embed, m.end(), embed, target, anchor, label, link_type)
 
 
 def find_unclosed(masked: str, links: list[RawLink]) -> Iterator[int]:
@@ -165,8 +171,13 @@ def find_unclosed(masked: str, links: list[RawLink]) -> Iterator[int]:
             yield m.start()
 
 
+_PLAIN_TARGET = re.compile(r"[^\x00-\x1f\x7f\\/:.]*")
+
+
 def target_problem(target: str) -> str | None:
     """Why a link target can never name a page in the wiki, or None."""
+    if _PLAIN_TARGET.fullmatch(target):
+        return None  # the common case: a plain name
     if CONTROL_CHARS.search(target):
         return "contains control characters"
     if re.match(r"^[A-Za-z]:[\\/]", target) or target.startswith("\\"):
@@ -191,10 +202,12 @@ _YEAR = r"(?P<year>(?:1[5-9]|20)\d\d)(?P<suffix>[a-z])?(?![\w])"
 AUTHOR_YEAR = re.compile(
     rf"^\s*(?:(?:see|e\.g\.|cf\.|i\.e\.|also)(?:,)?\s+)*{_AUTHORS},?\s+{_YEAR}"
     rf"(?:(?:\s*,\s*|\s+)(?P<locator>\S.*?))?\s*$")
-# Narrative: "Hubinger et al. (2019, §4)".
-NARRATIVE = re.compile(
-    rf"(?<![\w.@])(?P<all>{_AUTHORS}\s+\({_YEAR}(?:\s*,\s*(?P<locator>[^()\n]*?))?\))")
-PARENTHETICAL = re.compile(r"(?<![\]\w])\((?P<body>[^()\n]{2,300})\)")
+# Narrative: "Hubinger et al. (2019, §4)". Matching names at every capital letter is slow, so
+# the year in brackets is found first and the names are matched in the text just before it.
+NARRATIVE_YEAR = re.compile(rf"\({_YEAR}(?:\s*,\s*(?P<locator>[^()\n]*?))?\)")
+NARRATIVE_NAMES = re.compile(rf"(?<![\w.@]){_AUTHORS}\s+\Z")
+# A literal first character lets the regex engine skip ahead; the character before is checked by hand.
+PARENTHETICAL = re.compile(r"\((?P<body>[^()\n]{2,300})\)")
 PANDOC = re.compile(r"\[(?P<body>-?@[^\[\]\n]+)\]")
 PANDOC_ITEM = re.compile(r"^\s*-?@(?P<key>[\w][\w:.#$%&+?<>~/-]*?)[.:]?(?:\s*,\s*(?P<locator>.*?))?\s*$")
 SURNAME_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
@@ -225,10 +238,20 @@ def find_citations(masked: str) -> Iterator[RawCitation]:
                                          key=item.group("key"), locator=item.group("locator") or None))
             offset += len(part) + 1
     narrative_spans = []
-    for m in NARRATIVE.finditer(masked):
-        found.append(_author_year(m, m.start("all"), m.group("all"), "narrative"))
-        narrative_spans.append((m.start("all"), m.end("all")))
+    for year in NARRATIVE_YEAR.finditer(masked):
+        if year.start() == 0 or not masked[year.start() - 1].isspace():
+            continue
+        window_start = max(masked.rfind("\n", 0, year.start()) + 1, year.start() - 160)
+        names = NARRATIVE_NAMES.search(masked, window_start, year.start())
+        if names:
+            start = names.start()
+            text = masked[start:year.end()]
+            found.append(_narrative(names, year, start, text))
+            narrative_spans.append((start, year.end()))
     for m in PARENTHETICAL.finditer(masked):
+        before = masked[m.start() - 1] if m.start() else " "
+        if before == "]" or before.isalnum() or before == "_":
+            continue  # a Markdown link's `(url)` or a call like `f(x)`
         if any(start <= m.start() < end for start, end in narrative_spans):
             continue  # the "(2019)" of "Hubinger et al. (2019)"
         offset = m.start("body")
@@ -245,6 +268,13 @@ def find_citations(masked: str) -> Iterator[RawCitation]:
     return iter(found)
 
 
+def _narrative(names: re.Match, year: re.Match, offset: int, text: str) -> RawCitation:
+    surnames = tuple(s for s in SURNAME_SPLIT.split(names.group("authors").strip()) if s)
+    return RawCitation(offset, text, "narrative", surnames=surnames, et_al=bool(names.group("etal")),
+                       year=int(year.group("year")), year_suffix=year.group("suffix") or "",
+                       locator=(year.group("locator") or "").strip() or None)
+
+
 def _author_year(m: re.Match, offset: int, text: str, form: str) -> RawCitation:
     surnames = tuple(s for s in SURNAME_SPLIT.split(m.group("authors").strip()) if s)
     return RawCitation(offset, text, form, surnames=surnames, et_al=bool(m.group("etal")),
@@ -256,6 +286,7 @@ def _author_year(m: re.Match, offset: int, text: str, form: str) -> RawCitation:
 
 HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
 BULLET = re.compile(r"^(?P<indent> ?)[-*+][ \t]+(?P<rest>.*)$")
+LINK_BULLET = re.compile(r"^ ?[-*+][ \t]+(?=!?\[\[)", re.M)
 DESCRIPTION_SEPARATOR = re.compile(r"^\s*(?:\u2014|\u2013|--|-|:)\s*")
 _INLINE_MARKUP = re.compile(r"[*_`]|!?\[\[(?:[^\]|]*\|)?([^\]]*)\]\]|\[([^\]]*)\]\([^)]*\)")
 
@@ -270,12 +301,17 @@ def anchor_id(text: str) -> str:
     return _toc_slugify(text, "-")
 
 
-def find_headings(masked: str) -> Iterator[tuple[int, int, str]]:
-    """(offset, level, visible text) of each ATX heading."""
-    for m in HEADING.finditer(masked):
-        yield m.start(), len(m.group("hashes")), heading_text(m.group("text"))
+# Anchored on a literal newline, which the regex engine scans for quickly (a `^` with re.M is slow).
+HEADING_AFTER_NEWLINE = re.compile(r"\n {0,3}(?P<hashes>#{1,6})[ \t]+(?P<text>[^\n]*?)(?:[ \t]+#+)?[ \t]*(?=\n)")
 
 
+def find_headings(masked: str) -> Iterator[tuple[int, int, str, int]]:
+    """(offset, level, visible text, end offset) of each ATX heading."""
+    for m in HEADING_AFTER_NEWLINE.finditer("\n" + masked + "\n"):
+        yield m.start(), len(m.group("hashes")), heading_text(m.group("text")), m.end() - 1
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def normalise_name(name: str) -> str:
     """How names are compared: case-insensitive, `-`, `_` and spaces alike (as Obsidian does)."""
     return re.sub(r"[\s_-]+", " ", name.casefold()).strip()
