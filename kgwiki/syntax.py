@@ -198,10 +198,10 @@ _AUTHORS = (rf"(?P<authors>{_SURNAME}(?:,\s*{_SURNAME})*(?:,?\s+(?:&|and)\s+{_SU
             rf"(?P<etal>\s+et\s+al\.?)?")
 _YEAR = r"(?P<year>(?:1[5-9]|20)\d\d)(?P<suffix>[a-z])?(?![\w])"
 
-# One part of a parenthetical citation: "see Hubinger et al. 2019, §4".
+# One part of a parenthetical citation: "see Hubinger et al. 2019, §4"; the names may follow
+# other words ("in Claude 3 Sonnet, Templeton et al. 2024"), which _trim_names drops.
 AUTHOR_YEAR = re.compile(
-    rf"^\s*(?:(?:see|e\.g\.|cf\.|i\.e\.|also)(?:,)?\s+)*{_AUTHORS},?\s+{_YEAR}"
-    rf"(?:(?:\s*,\s*|\s+)(?P<locator>\S.*?))?\s*$")
+    rf"(?:^|(?<=[\s,;]))(?P<all>{_AUTHORS},?\s+{_YEAR}(?:(?:\s*,\s*|\s+)(?P<locator>\S.*?))?)\s*$")
 # Narrative: "Hubinger et al. (2019, §4)". Matching names at every capital letter is slow, so
 # the year in brackets is found first and the names are matched in the text just before it.
 NARRATIVE_YEAR = re.compile(rf"\({_YEAR}(?:\s*,\s*(?P<locator>[^()\n]*?))?\)")
@@ -259,24 +259,39 @@ def find_citations(masked: str) -> Iterator[RawCitation]:
             stripped = part.strip()
             start = offset + (len(part) - len(part.lstrip()))
             offset += len(part) + 1
-            ay = AUTHOR_YEAR.match(part)
+            ay = AUTHOR_YEAR.search(part)
             if ay:
-                found.append(_author_year(ay, start, stripped, "parenthetical"))
+                found.append(_author_year(ay, start + ay.start("all") - (len(part) - len(part.lstrip())),
+                                          ay.group("all").strip(), "parenthetical"))
             elif stripped and len(stripped) <= 80 and "://" not in stripped and not stripped.startswith("@"):
                 found.append(RawCitation(start, stripped, "label"))
     found.sort(key=lambda c: c.offset)
     return iter(found)
 
 
+def _trim_names(authors: str, et_al: bool) -> tuple[int, tuple[str, ...]]:
+    """(offset of the first real name in `authors`, surnames). A comma list is a list of authors only
+    when it ends in `&`/`and` and has no `et al.`; otherwise only the last name is an author
+    ("Claude 3 Sonnet, Templeton et al." -> Templeton)."""
+    surnames = tuple(s for s in SURNAME_SPLIT.split(authors.strip()) if s)
+    listed = ("&" in authors or re.search(r"\band\b", authors)) and not et_al
+    if len(surnames) > 1 and not listed:
+        last = surnames[-1]
+        return authors.rfind(last), (last,)
+    return 0, surnames
+
+
 def _narrative(names: re.Match, year: re.Match, offset: int, text: str) -> RawCitation:
-    surnames = tuple(s for s in SURNAME_SPLIT.split(names.group("authors").strip()) if s)
+    shift, surnames = _trim_names(names.group("authors"), bool(names.group("etal")))
+    offset, text = offset + shift, text[shift:]
     return RawCitation(offset, text, "narrative", surnames=surnames, et_al=bool(names.group("etal")),
                        year=int(year.group("year")), year_suffix=year.group("suffix") or "",
                        locator=(year.group("locator") or "").strip() or None)
 
 
 def _author_year(m: re.Match, offset: int, text: str, form: str) -> RawCitation:
-    surnames = tuple(s for s in SURNAME_SPLIT.split(m.group("authors").strip()) if s)
+    shift, surnames = _trim_names(m.group("authors"), bool(m.group("etal")))
+    offset, text = offset + shift, text[shift:]
     return RawCitation(offset, text, form, surnames=surnames, et_al=bool(m.group("etal")),
                        year=int(m.group("year")), year_suffix=m.group("suffix") or "",
                        locator=(m.group("locator") or "").strip() or None)

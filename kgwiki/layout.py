@@ -1,0 +1,74 @@
+"""Node positions computed at build time, so the browser never runs a physics simulation.
+
+vis-network's own physics takes minutes to settle a thousand nodes; positions
+from here let it draw at once and never jitter. Page maps are small and get a
+radial layout (no force simulation at all); the explorer's whole graph gets
+igraph's Fruchterman-Reingold (C core: ~0.7 s at 10,000 nodes; networkx's
+spring_layout takes minutes there). Both are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Iterable
+
+import networkx as nx
+
+Position = tuple[float, float]
+
+
+def radial_layout(center: str, rings: list[list[str]], spacing: float = 170.0) -> dict[str, Position]:
+    """`center` at the origin, each ring of nodes on a circle further out, in the order given."""
+    positions: dict[str, Position] = {center: (0.0, 0.0)}
+    for depth, ring in enumerate(rings, start=1):
+        radius = spacing * depth * (1 + max(0, len(ring) - 12) / 24)
+        offset = 0.5 * (depth - 1)  # stagger rings so edges do not line up
+        for i, node in enumerate(ring):
+            angle = 2 * math.pi * (i + offset) / max(len(ring), 1) - math.pi / 2
+            positions[node] = (round(radius * math.cos(angle), 1), round(radius * math.sin(angle), 1))
+    return positions
+
+
+def force_layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int = 7) -> dict[str, Position]:
+    """Whole-graph positions: Fruchterman-Reingold (igraph), seeded so the same graph lays out the same."""
+    if not nodes:
+        return {}
+    if len(nodes) == 1:
+        return {nodes[0]: (0.0, 0.0)}
+    import igraph
+
+    index = {n: i for i, n in enumerate(nodes)}
+    pairs = sorted({tuple(sorted((index[u], index[v]))) for u, v in edges if u != v and u in index and v in index})
+    graph = igraph.Graph(n=len(nodes), edges=pairs)
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        coords = graph.layout_fruchterman_reingold(niter=500, grid="auto").coords
+    finally:
+        igraph.set_random_number_generator(random)
+    scale = 40.0
+    xs = [c[0] for c in coords]
+    ys = [c[1] for c in coords]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return {n: (round((x - cx) * scale, 1), round((y - cy) * scale, 1)) for n, (x, y) in zip(nodes, coords)}
+
+
+def neighbourhood(graph: nx.MultiDiGraph, center: str, cap: int = 60) -> list[list[str]]:
+    """Rings of neighbours around `center` (either direction): depth 1, and depth 2 when depth 1 is small."""
+    def around(node: str) -> set[str]:
+        return set(graph.successors(node)) | set(graph.predecessors(node))
+
+    first = sorted(around(center) - {center}, key=lambda n: (graph.nodes[n].get("type", ""), n))[:cap]
+    rings = [first]
+    if len(first) < 12:
+        seen = {center, *first}
+        second: list[str] = []
+        for node in first:
+            for other in sorted(around(node) - seen):
+                if len(first) + len(second) >= min(cap, 30):
+                    break
+                seen.add(other)
+                second.append(other)
+        if second:
+            rings.append(second)
+    return rings

@@ -1,0 +1,175 @@
+"""Python-Markdown extensions: wikilinks and citations, linked through the resolved graph.
+
+Modelled on Python-Markdown's own `extensions/wikilinks.py` (an InlineProcessor
+with an injected URL builder) and `extensions/footnotes.py` (the extension holds
+per-document state and registers itself so `reset()` clears it).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from typing import Callable
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+from kgwiki import syntax
+
+
+_UNESCAPED = re.compile("\x02(\\d+)\x03")  # how InlineProcessor.unescape marks an escaped character
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """What a wikilink points at, as the renderer resolved it."""
+
+    slug: str
+    url: str
+    title: str
+    type: str
+    summary: str = ""
+
+
+class WikiLinkProcessor(InlineProcessor):
+    """`[[target#anchor|label]]`, `[[type::target]]` and `![[target]]` -> links; unknown targets -> a visibly broken link."""
+
+    def __init__(self, extension: "WikiLinkExtension", md):
+        super().__init__(r"(!)?\[\[([^\[\]\n]+?)\]\]", md)
+        self.ext = extension
+
+    def handleMatch(self, m, data):
+        # `\|` inside a table cell was already turned into a placeholder by the escape pattern
+        inner = _UNESCAPED.sub(lambda e: chr(int(e.group(1))), self.unescape(m.group(2)))
+        target, anchor, label, _ = syntax.parse_link_inner(inner)
+        resolved = self.ext.resolve(target) if target else self.ext.current
+        text = label or (resolved.title if resolved and not label else target) or (anchor or "")
+        if anchor and not label and target:
+            text = f"{text} § {anchor}"
+        if resolved is None:
+            el = etree.Element("a", {"class": "internal broken", "title": f"No page named “{target}” yet"})
+            el.text = AtomicString(label or target)
+            return el, m.start(0), m.end(0)
+        href = resolved.url if target else ""
+        if anchor:
+            href += "#" + syntax.anchor_id(anchor)
+        if m.group(1):  # an embed becomes a link card
+            el = etree.Element("a", {"class": "internal embed-card", "href": href, "data-slug": resolved.slug})
+            title = etree.SubElement(el, "strong")
+            title.text = AtomicString(label or resolved.title)
+            if resolved.summary:
+                summary = etree.SubElement(el, "span", {"class": "embed-summary"})
+                summary.text = AtomicString(resolved.summary)
+            return el, m.start(0), m.end(0)
+        el = etree.Element("a", {"class": "internal", "href": href, "data-slug": resolved.slug})
+        el.text = AtomicString(text)
+        return el, m.start(0), m.end(0)
+
+
+class CitationTreeprocessor(Treeprocessor):
+    """Wrap each resolved citation in prose with a link to its source page.
+
+    Runs after the inline patterns, on text nodes only (never inside code or an
+    existing link), and finds citations with the very regexes the parser uses, so
+    what is linked is exactly what was checked.
+    """
+
+    SKIP = {"code", "pre", "a", "script", "style"}
+
+    def __init__(self, md, extension: "CitationExtension"):
+        super().__init__(md)
+        self.ext = extension
+
+    def run(self, root):
+        if self.ext.citations:
+            self._walk(root)
+
+    def _walk(self, element):
+        if element.tag in self.SKIP:
+            return
+        children = list(element)
+        if element.text:
+            self._split(element, element.text, None)
+        for child in children:
+            self._walk(child)
+            if child.tail:
+                self._split(element, child.tail, child)
+
+    def _split(self, parent, text: str, after):
+        found = [c for c in syntax.find_citations(text) if c.text in self.ext.citations]
+        if not found:
+            return
+        pieces, pos = [], 0
+        for c in found:
+            if c.offset < pos:
+                continue
+            pieces.append(text[pos:c.offset])
+            link = etree.Element("a", {"class": "citation", "href": self.ext.citations[c.text]})
+            link.text = AtomicString(c.text)
+            pieces.append(link)
+            pos = c.offset + len(c.text)
+        pieces.append(text[pos:])
+        # Put the pieces back: leading text where the old text was, links with their tails after it.
+        lead, rest = pieces[0], pieces[1:]
+        if after is None:
+            parent.text = lead
+            index = 0
+        else:
+            after.tail = lead
+            index = list(parent).index(after) + 1
+        for i in range(0, len(rest), 2):
+            link, tail = rest[i], rest[i + 1]
+            link.tail = tail
+            parent.insert(index, link)
+            index += 1
+
+
+class WikiLinkExtension(Extension):
+    def __init__(self, **kwargs):
+        self.config = {
+            "resolve": [lambda target: None, "callable: link target -> LinkTarget or None"],
+        }
+        super().__init__(**kwargs)
+        self.current: LinkTarget | None = None
+
+    def resolve(self, target: str) -> LinkTarget | None:
+        return self.getConfig("resolve")(target)
+
+    def extendMarkdown(self, md):
+        """Registers `wikilink` at 175: before `reference` (170) and `link` (160), which would
+        otherwise read the inner `[target]` as a reference link."""
+        md.inlinePatterns.register(WikiLinkProcessor(self, md), "wikilink", 175)
+        md.registerExtension(self)
+
+    def reset(self):
+        self.current = None
+
+
+class CitationExtension(Extension):
+    def __init__(self, **kwargs):
+        self.config = {}
+        super().__init__(**kwargs)
+        self.citations: dict[str, str] = {}  # citation text as written -> URL of its source page
+
+    def extendMarkdown(self, md):
+        """Registers `citations` as a tree processor at 15: after `inline` (20), so it sees final
+        text nodes, and before `prettify` (10)."""
+        md.treeprocessors.register(CitationTreeprocessor(md, self), "citations", 15)
+        md.registerExtension(self)
+
+    def reset(self):
+        self.citations = {}
+
+
+def make_markdown(resolve: Callable[[str], LinkTarget | None]) -> tuple[Markdown, WikiLinkExtension, CitationExtension]:
+    """One Markdown instance per process, reset between pages."""
+    wikilinks = WikiLinkExtension(resolve=resolve)
+    citations = CitationExtension()
+    md = Markdown(extensions=["toc", "tables", "footnotes", "fenced_code", "sane_lists", "attr_list",
+                              wikilinks, citations],
+                  extension_configs={"toc": {"permalink": False}}, output_format="html")
+    return md, wikilinks, citations
