@@ -58,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output format (default: text)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.set_defaults(run=run_check)
+
+    build = commands.add_parser("build", help="check the wiki and write the static site",
+                                description="Check the wiki, then write the static site (default: site/) and "
+                                            "graph.json, graph.graphml and report.json to build/. The site is "
+                                            "written even when the wiki has errors, unless --strict.")
+    _add_root(build)
+    build.add_argument("--out", type=Path, default=None, help="where to write the site (default: site/ in the wiki)")
+    build.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    build.add_argument("--strict", action="store_true", help="write nothing if there are errors or warnings")
+    build.set_defaults(run=run_build)
     return parser
 
 
@@ -81,6 +91,33 @@ def run_check(args) -> int:
     result = check(resolve_root(args.root))
     print_diagnostics(result, args.format)
     return exit_code(result.diagnostics, args.strict)
+
+
+def run_build(args) -> int:
+    from kgwiki.pipeline import build
+    from kgwiki.write import WriteError
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    try:
+        result = build(resolve_root(args.root), args.out, args.jobs, args.strict)
+    except WriteError as exc:
+        print(f"kgwiki: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    check = result.check
+    for d in check.diagnostics:
+        if d.severity == "error" or (args.strict and d.severity == "warning"):
+            print(f"{d.location}: {d.severity}[{d.code}] {d.message}", file=sys.stderr)
+    s = check.summary()
+    print(f"{s['pages']} pages: {s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos "
+          f"(kgwiki check lists them all)")
+    if result.files == 0:
+        print("kgwiki: --strict: nothing written", file=sys.stderr)
+        return EXIT_ERRORS
+    seconds = sum(result.timings.values())
+    print(f"wrote {result.files} files ({result.bytes / 1e6:.1f} MB) in {seconds:.1f} s")
+    print(f"open {(result.site_dir / 'index.html').absolute().as_uri()}")
+    return exit_code(check.diagnostics, args.strict)
 
 
 def exit_code(diagnostics: list[Diagnostic], strict: bool) -> int:

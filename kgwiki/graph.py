@@ -180,15 +180,22 @@ class NameIndex:
         return out
 
     def conflicts(self) -> Iterable[tuple[Slug, str, Slug]]:
-        """(page, name, owner) where a page's alias or title is already another page's slug or title.
+        """(page, name, owner) where a name reaches a page other than one that claims it.
 
-        The owner is the page the name resolves to (slug before title before alias);
-        each other page using the name as an alias or title is in conflict.
+        Resolution goes slug, then alias, then title, so a name only conflicts within
+        the first of those tables that holds it: an alias that is another page's slug,
+        an alias two pages share, or (when no slug or alias has it) a title two pages share.
         """
         for key in sorted(set(self.by_alias) | set(self.by_title)):
-            users = list(dict.fromkeys(self.by_title.get(key, []) + self.by_alias.get(key, [])))
-            owner = (self.by_slug.get(key) or users)[0]
-            for page in users:
+            if key in self.by_slug:
+                owner, claims = self.by_slug[key][0], self.by_alias.get(key, [])
+            elif key in self.by_alias:
+                claims = self.by_alias[key]
+                owner = claims[0]
+            else:
+                claims = self.by_title[key]
+                owner = claims[0]
+            for page in dict.fromkeys(claims):
                 if page != owner:
                     yield page, key, owner
 

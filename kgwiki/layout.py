@@ -53,19 +53,30 @@ def force_layout(nodes: list[str], edges: Iterable[tuple[str, str]], seed: int =
     return {n: (round((x - cx) * scale, 1), round((y - cy) * scale, 1)) for n, (x, y) in zip(nodes, coords)}
 
 
-def neighbourhood(graph: nx.MultiDiGraph, center: str, cap: int = 60) -> list[list[str]]:
-    """Rings of neighbours around `center` (either direction): depth 1, and depth 2 when depth 1 is small."""
+def neighbourhood(graph: nx.MultiDiGraph, center: str, cap: int = 40, small: int = 8) -> list[list[str]]:
+    """Rings of neighbours around `center` (either direction): depth 1, and depth 2 when depth 1 is small.
+
+    A hub can have thousands of neighbours, so the first ring keeps the `cap` most strongly tied
+    (typed links in both directions first, then outgoing links, then backlinks).
+    """
     def around(node: str) -> set[str]:
         return set(graph.successors(node)) | set(graph.predecessors(node))
 
-    first = sorted(around(center) - {center}, key=lambda n: (graph.nodes[n].get("type", ""), n))[:cap]
+    def tie(node: str) -> tuple:
+        out = graph.get_edge_data(center, node, default={})
+        back = graph.get_edge_data(node, center, default={})
+        typed = any(k not in ("mentions", "cites") for k in (*out, *back))
+        return (not typed, not out, graph.nodes[node].get("type", ""), node)
+
+    first = sorted(sorted(around(center) - {center}, key=tie)[:cap],
+                   key=lambda n: (graph.nodes[n].get("type", ""), n))
     rings = [first]
-    if len(first) < 12:
+    if len(first) < small:
         seen = {center, *first}
         second: list[str] = []
         for node in first:
             for other in sorted(around(node) - seen):
-                if len(first) + len(second) >= min(cap, 30):
+                if len(first) + len(second) >= 24:
                     break
                 seen.add(other)
                 second.append(other)

@@ -109,3 +109,50 @@ def _read_and_parse_chunk(config: Config, work: list[tuple[str, str]]) -> list[P
 def _unreadable(config: Config, rel: str, problem: str) -> ParseResult:
     return ParseResult(None, (Diagnostic("unreadable-file", config.severity_of("unreadable-file"),
                                          Location(rel), problem),))
+
+
+@dataclass
+class BuildResult:
+    check: CheckResult
+    site_dir: Path
+    build_dir: Path
+    files: int
+    bytes: int
+    timings: dict[str, float]
+
+
+def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: bool = False,
+          config: Config | None = None) -> BuildResult:
+    """check(), then render the site and write it (and build/ artefacts) atomically.
+
+    With `strict`, a wiki with errors or warnings is not written (WriteError is not raised;
+    the caller reads the diagnostics)."""
+    from kgwiki import indexes, render, write
+
+    config = config or load_config(root)
+    result = check(root, config, jobs)
+    timings = dict(result.timings)
+    site_dir = (out or config.root / config.site_dir)
+    build_dir = config.root / config.build_dir
+    if strict and any(d.severity in ("error", "warning") for d in result.diagnostics):
+        return BuildResult(result, site_dir, build_dir, 0, 0, timings)
+    write.check_replaceable(site_dir.absolute())
+    with no_gc():
+        with _timed(timings, "render"):
+            files = render.render_site(result.wiki, result.diagnostics, jobs)
+            artefacts = {
+                "graph.json": indexes.graph_json(result.wiki),
+                "graph.graphml": indexes.graph_graphml(result.wiki),
+                "report.json": report_json(result),
+            }
+    with _timed(timings, "write"):
+        write.write_tree(site_dir, files)
+        write.write_files(build_dir, artefacts)
+    return BuildResult(result, site_dir, build_dir, len(files), sum(len(b) for b in files.values()), timings)
+
+
+def report_json(result: CheckResult) -> bytes:
+    import json
+
+    data = {"diagnostics": [d.to_dict() for d in result.diagnostics], "summary": result.summary()}
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()

@@ -1,0 +1,129 @@
+"""Machine-readable views of the wiki: the search index, the explorer's graph data,
+graph.json / graph.graphml exports, and PageRank."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any
+
+import networkx as nx
+
+from kgwiki.graph import Wiki
+
+SEARCH_BODY_CHARS = 900
+PREVIEW_SUMMARY_CHARS = 160
+
+TYPE_COLORS = {"concept": "#3f6fa3", "agenda": "#b8612b", "source": "#4f8a4a", "page": "#7160a8"}
+EXTRA_COLORS = ("#a8466b", "#2f8f8f", "#8a7a2f", "#5d6d7e")
+LINK_STYLES = {
+    "related": {"color": "#3f6fa3", "dashes": False, "arrows": False},
+    "requires": {"color": "#8e44ad", "dashes": False, "arrows": True},
+    "agenda": {"color": "#b8612b", "dashes": False, "arrows": True},
+    "addresses": {"color": "#b8612b", "dashes": False, "arrows": True},
+    "cites": {"color": "#4f8a4a", "dashes": True, "arrows": True},
+    "mentions": {"color": "#9aa3ad", "dashes": True, "arrows": True},
+}
+
+
+def type_styles(wiki: Wiki) -> dict[str, dict[str, str]]:
+    names = sorted(set(wiki.config.types) | {p.type for p in wiki.pages.values()})
+    extra = iter(EXTRA_COLORS * (len(names) + 1))
+    return {name: {"color": TYPE_COLORS.get(name) or next(extra)} for name in names}
+
+
+def link_styles(wiki: Wiki) -> dict[str, dict[str, Any]]:
+    out = {}
+    for i, name in enumerate(sorted(wiki.config.links)):
+        style = dict(LINK_STYLES.get(name) or {"color": EXTRA_COLORS[i % len(EXTRA_COLORS)], "dashes": False,
+                                               "arrows": True})
+        style["label"] = name
+        out[name] = style
+    return out
+
+
+def pagerank(wiki: Wiki) -> dict[str, float]:
+    if wiki.graph.number_of_nodes() == 0:
+        return {}
+    simple = nx.DiGraph()
+    simple.add_nodes_from(wiki.graph.nodes)
+    simple.add_edges_from(wiki.graph.edges())
+    try:
+        return nx.pagerank(simple, alpha=0.85, tol=1e-8)
+    except nx.PowerIterationFailedConvergence:  # pragma: no cover - tiny pathological graphs
+        return {n: 1 / simple.number_of_nodes() for n in simple}
+
+
+_MARKUP = re.compile(r"```.*?```|`[^`\n]*`|<!--.*?-->|<[^>]+>", re.S)
+_WIKILINK_TEXT = re.compile(r"!?\[\[(?:[^\]|]*\|)?([^\]]*)\]\]")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_PUNCT = re.compile(r"^#+\s*|[*_>#|]+|^\s*[-+]\s+", re.M)
+
+
+def plain_text(markdown_text: str) -> str:
+    """Readable text of a page body for search snippets: no markup, links by their labels."""
+    text = _MARKUP.sub(" ", markdown_text)
+    text = _WIKILINK_TEXT.sub(lambda m: m.group(1).split("#")[0].replace("-", " "), text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _PUNCT.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def search_index(wiki: Wiki, urls: dict[str, str]) -> dict[str, Any]:
+    pages = []
+    for slug in sorted(wiki.pages):
+        page = wiki.pages[slug]
+        pages.append({"u": urls[slug], "t": page.title, "y": page.type, "a": list(page.aliases),
+                      "m": page.summary, "b": plain_text(page.body)[:SEARCH_BODY_CHARS]})
+    return {"pages": pages}
+
+
+def explorer_data(wiki: Wiki, urls: dict[str, str], positions, ranks) -> dict[str, Any]:
+    nodes = []
+    for slug in sorted(wiki.pages):
+        page = wiki.pages[slug]
+        x, y = positions.get(slug, (0.0, 0.0))
+        nodes.append({"id": slug, "label": page.title, "type": page.type, "tags": list(page.tags),
+                      "url": urls[slug], "x": x, "y": y, "summary": page.summary[:PREVIEW_SUMMARY_CHARS],
+                      "rank": round(ranks.get(slug, 0.0) * len(wiki.pages), 3)})
+    edges = [{"from": u, "to": v, "type": k} for u, v, k in sorted(wiki.graph.edges(keys=True))]
+    return {"nodes": nodes, "edges": edges, "types": type_styles(wiki), "links": link_styles(wiki)}
+
+
+def js_assignment(name: str, data: Any) -> bytes:
+    """`window.NAME = {...};` for data loaded by a <script> tag (fetch does not work from file://)."""
+    return f"window.{name} = {html_safe_json(data)};\n".encode()
+
+
+def html_safe_json(data: Any) -> str:
+    """JSON that can sit inside <script>: `<`, `>`, `&` and line separators escaped."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def export_graph(wiki: Wiki) -> nx.MultiDiGraph:
+    """The graph with only scalar attributes (GraphML and GEXF cannot hold lists or None)."""
+    out = nx.MultiDiGraph()
+    for slug in sorted(wiki.graph.nodes):
+        data = wiki.graph.nodes[slug]
+        out.add_node(slug, type=data["type"], title=data["title"], summary=data["summary"],
+                     tags=",".join(data["tags"]), path=data["path"])
+    for u, v, k, data in sorted(wiki.graph.edges(keys=True, data=True), key=lambda e: e[:3]):
+        attrs = {"link_type": k, "path": data.get("path") or "", "line": data.get("line") or 0}
+        if data.get("description"):
+            attrs["description"] = data["description"]
+        out.add_edge(u, v, key=k, **attrs)
+    return out
+
+
+def graph_json(wiki: Wiki) -> bytes:
+    data = nx.node_link_data(export_graph(wiki), edges="links")
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+
+
+def graph_graphml(wiki: Wiki) -> bytes:
+    buffer = io.BytesIO()
+    nx.write_graphml(export_graph(wiki), buffer, encoding="utf-8")
+    return buffer.getvalue()

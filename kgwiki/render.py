@@ -1,0 +1,587 @@
+"""Wiki -> {relative path: bytes}: every HTML page, listing, asset and index of the site.
+
+Pure: nothing here touches the output folder (write.py does). Pages render in
+parallel worker processes on large wikis; the output is the same either way.
+"""
+
+from __future__ import annotations
+
+import html
+import multiprocessing
+import os
+import re
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+import jinja2
+import markupsafe
+import networkx as nx
+import nh3
+
+from kgwiki import __version__, indexes, layout, syntax
+from kgwiki.graph import Wiki
+from kgwiki.markdown_ext import LinkTarget, make_markdown
+from kgwiki.model import Diagnostic, Page
+
+THEME = resources.files("kgwiki") / "theme"
+RESERVED = {"index", "graph", "bibliography", "health", "404"}
+RESERVED_FOLDERS = ("types/", "tags/", "assets/")
+PARALLEL_THRESHOLD = 300
+MAP_OTHER_EDGES = 30
+SOURCES_CITED = "sources cited"
+
+SANITIZE_TAGS = set(nh3.ALLOWED_TAGS) | {"table", "thead", "tbody", "tr", "th", "td", "pre", "code", "sup", "sub",
+                                         "hr", "del", "ins", "dl", "dt", "dd", "abbr", "figure", "figcaption",
+                                         "img", "details", "summary", "mark", "span", "div", "section"}
+SANITIZE_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href", "data-slug", "rel"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"}, "td": {"align", "colspan", "rowspan"}, "th": {"align", "colspan", "rowspan", "scope"},
+    "abbr": {"title"},
+}
+
+
+def url_for(slug: str) -> str:
+    """A page's path in the site, relative to the site root."""
+    if slug in RESERVED or slug.startswith(RESERVED_FOLDERS):
+        return f"{slug}-page.html"
+    return f"{slug}.html"
+
+
+def relative(from_path: str, to_path: str) -> str:
+    """A relative URL from one site file to another (both relative to the site root)."""
+    return "../" * from_path.count("/") + to_path
+
+
+def tag_url(tag: str) -> str:
+    return f"tags/{syntax.slugify_stem(tag)}.html"
+
+
+def type_url(type_name: str) -> str:
+    return f"types/{syntax.slugify_stem(type_name)}.html"
+
+
+def plural(type_name: str) -> str:
+    return type_name[:1].upper() + type_name[1:] + ("es" if type_name.endswith("s") else "s")
+
+
+@dataclass
+class SiteContext:
+    """Everything page rendering needs, computed once per build."""
+
+    wiki: Wiki
+    diagnostics: list[Diagnostic]
+    urls: dict[str, str]
+    ranks: dict[str, float]
+    types: dict[str, dict[str, str]]
+    links: dict[str, dict[str, Any]]
+    counts_line: str
+
+
+class Renderer:
+    def __init__(self, ctx: SiteContext):
+        self.ctx = ctx
+        self.wiki = ctx.wiki
+        config = self.wiki.config
+        loaders = []
+        if config.theme_dir:
+            loaders.append(jinja2.FileSystemLoader(str(config.root / config.theme_dir / "templates")))
+        loaders.append(jinja2.FileSystemLoader(str(THEME / "templates")))
+        self.env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                      trim_blocks=True, lstrip_blocks=True)
+        # Compact, sorted (deterministic) JSON that is safe inside <script>.
+        self.env.filters["tojson"] = lambda data: markupsafe.Markup(indexes.html_safe_json(data))
+        self.md, self.wikilinks, self.cite_ext = make_markdown(self._link_target)
+        self.current_path = ""
+        self.sections_to_drop = {lt.section.casefold() for lt in config.links.values() if lt.section}
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _link_target(self, target: str) -> LinkTarget | None:
+        slug = self.wiki.names.resolve(target)
+        if slug is None:
+            return None
+        page = self.wiki.pages[slug]
+        return LinkTarget(slug, relative(self.current_path, self.ctx.urls[slug]), page.title, page.type,
+                          page.summary)
+
+    def item(self, slug: str, **extra) -> dict[str, Any]:
+        page = self.wiki.pages[slug]
+        return {"slug": slug, "title": page.title, "type": page.type, "summary": page.summary,
+                "url": relative(self.current_path, self.ctx.urls[slug]), **extra}
+
+    def common(self, path: str, page_title: str, body_kind: str, description: str = "") -> dict[str, Any]:
+        root = "../" * path.count("/")
+        wiki = self.wiki
+        nav = [{"label": plural(t), "url": type_url(t), "current": path == type_url(t)}
+               for t in sorted(wiki.config.types) if any(p.type == t for p in wiki.pages.values())]
+        nav.append({"label": "Explorer", "url": "graph.html", "current": path == "graph.html"})
+        if wiki.sources:
+            nav.append({"label": "Bibliography", "url": "bibliography.html", "current": path == "bibliography.html"})
+        nav.append({"label": "Health", "url": "health.html", "current": path == "health.html"})
+        return {"root": root, "wiki": {"title": wiki.config.title, "description": wiki.config.description},
+                "page_title": page_title, "body_kind": body_kind, "description": description, "nav": nav,
+                "version": __version__, "counts_line": self.ctx.counts_line}
+
+    def template(self, name: str, **context) -> bytes:
+        return self.env.get_template(name).render(**context).encode("utf-8")
+
+    def previews(self, slugs: Iterable[str]) -> dict[str, dict[str, str]]:
+        out = {}
+        for slug in sorted(set(slugs)):
+            page = self.wiki.pages[slug]
+            out[slug] = {"t": page.title, "y": page.type, "m": page.summary[:indexes.PREVIEW_SUMMARY_CHARS]}
+        return out
+
+    def markdown(self, text: str, citations: dict[str, str] | None = None) -> tuple[str, list]:
+        self.md.reset()
+        self.cite_ext.citations = citations or {}
+        out = self.md.convert(text)
+        toc = getattr(self.md, "toc_tokens", [])
+        if not self.wiki.config.allow_raw_html:
+            out = nh3.clean(out, tags=SANITIZE_TAGS, attributes=SANITIZE_ATTRIBUTES,
+                            url_schemes={"http", "https", "mailto"}, link_rel=None)
+        return out, toc
+
+    def inline(self, text: str) -> str:
+        """A short description: Markdown only when it has markup, since a full convert costs ~0.3 ms."""
+        if not any(ch in text for ch in "[*_`<&"):
+            return html.escape(text)
+        out, _ = self.markdown(text)
+        return re.sub(r"^<p>(.*)</p>$", r"\1", out.strip(), flags=re.S)
+
+    # --- pages ------------------------------------------------------------------
+
+    def render_page(self, slug: str) -> tuple[str, bytes]:
+        wiki, ctx = self.wiki, self.ctx
+        page = wiki.pages[slug]
+        path = ctx.urls[slug]
+        self.current_path = path
+        graph = wiki.graph
+        citations = {}
+        for r in wiki.citations:
+            if r.page == slug and r.outcome == "resolved":
+                citations[r.citation.text] = relative(path, ctx.urls[r.sources[0]]) + ""
+        body_html, toc_tokens = self.markdown(self._body_without_generated_sections(page), citations)
+        toc = [t for t in _flatten_toc(toc_tokens) if t["level"] <= 3]
+
+        panels = self._panels(slug)
+        backlinks = self._backlinks(slug)
+        sources_cited = self._sources_cited(slug)
+        rings = layout.neighbourhood(graph, slug)
+        map_nodes = [slug] + [n for ring in rings for n in ring]
+        map_data = self._map_data(slug, rings)
+        linked = set(graph.successors(slug)) | set(graph.predecessors(slug)) | set(map_nodes)
+        source = self._source_facts(page) if page.type == "source" else None
+        context = self.common(path, page.title, page.type, page.summary)
+        context.update(
+            page=page, tags=[{"name": t, "url": tag_url(t)} for t in page.tags],
+            type_listing_url=type_url(page.type), type_plural=plural(page.type),
+            toc=toc, body=body_html, panels=panels, backlinks=backlinks, sources_cited=sources_cited,
+            reading_path=[self.item(s) for s in reading_path(wiki, slug)],
+            addressed=self._addressed(slug) if page.type == "agenda" else [],
+            source=source, map_data=map_data, map_count=len(map_nodes) - 1,
+            map_fallback=[self.item(n, via=_via(graph, slug, n)) for n in map_nodes[1:]],
+            legend_types=[{"name": t, "color": ctx.types[t]["color"]}
+                          for t in sorted({wiki.pages[n].type for n in map_nodes})],
+            legend_links=[{"name": k, **ctx.links[k]} for k in sorted({e["type"] for e in map_data["edges"]})],
+            previews=self.previews(linked),
+        )
+        return path, self.template("page.html.j2", **context)
+
+    def _body_without_generated_sections(self, page: Page) -> str:
+        """The body minus typed link sections (shown as panels) and the generated sources block."""
+        masked = syntax.mask_code(page.body)
+        headings = list(syntax.find_headings(masked))
+        cuts = []
+        for i, (start, _, text, _) in enumerate(headings):
+            end = headings[i + 1][0] if i + 1 < len(headings) else len(page.body)
+            name = text.casefold()
+            if name in self.sections_to_drop or (name == SOURCES_CITED and "kgwiki:sources-cited" in page.body[start:end]):
+                cuts.append((start, end))
+        if not cuts:
+            return page.body
+        out, pos = [], 0
+        for start, end in cuts:
+            out.append(page.body[pos:start])
+            pos = end
+        out.append(page.body[pos:])
+        return "".join(out)
+
+    def _panels(self, slug: str) -> list[dict[str, Any]]:
+        wiki = self.wiki
+        by_type: dict[str, list] = defaultdict(list)
+        for _, target, key, data in wiki.graph.out_edges(slug, keys=True, data=True):
+            lt = wiki.config.links.get(key)
+            if key in ("mentions", "cites") or lt is None:
+                continue
+            by_type[key].append((target, data.get("description")))
+        panels = []
+        for name, lt in wiki.config.links.items():
+            if name in by_type:
+                items = [self.item(t, description=self.inline(d) if d else None)
+                         for t, d in sorted(by_type[name], key=lambda td: wiki.pages[td[0]].title.casefold())]
+                label = lt.section or name.replace("-", " ").capitalize()
+                panels.append({"id": syntax.slugify_stem(name), "label": label, "items": items})
+        return panels
+
+    def _backlinks(self, slug: str) -> list[dict[str, Any]]:
+        wiki = self.wiki
+        groups: dict[str, set] = defaultdict(set)
+        for source, _, key in wiki.graph.in_edges(slug, keys=True):
+            groups[key].add(source)
+        out = []
+        for name in sorted(groups, key=lambda k: (k == "mentions", k)):
+            lt = wiki.config.links.get(name)
+            label = (lt.inverse_label if lt else name).capitalize()
+            items = [self.item(s) for s in sorted(groups[name], key=lambda s: wiki.pages[s].title.casefold())]
+            out.append({"label": label, "items": items})
+        return out
+
+    def _sources_cited(self, slug: str) -> list[dict[str, Any]]:
+        wiki = self.wiki
+        forms: dict[str, list[str]] = defaultdict(list)
+        order: list[str] = []
+        for r in wiki.citations:
+            if r.page == slug and r.outcome == "resolved":
+                source = r.sources[0]
+                if source not in forms:
+                    order.append(source)
+                text = f"({r.citation.text})" if r.citation.form in ("parenthetical", "label") else r.citation.text
+                if text not in forms[source]:
+                    forms[source].append(text)
+        for target in wiki.graph.successors(slug):
+            if wiki.graph.has_edge(slug, target, key="cites") and target not in forms:
+                order.append(target)
+                forms[target] = []
+        out = []
+        for source in order:
+            s = wiki.sources.get(source)
+            out.append(self.item(source, byline=_byline(s) if s else "", external=s.url if s else None,
+                                 cited_as=forms[source][:4]))
+        return out
+
+    def _addressed(self, slug: str) -> list[dict[str, Any]]:
+        wiki = self.wiki
+        out = []
+        for _, target, key in sorted(wiki.graph.out_edges(slug, keys=True)):
+            if key == "addresses":
+                sources = sorted(t for t in wiki.graph.successors(target)
+                                 if wiki.graph.has_edge(target, t, key="cites"))
+                out.append(self.item(target, sources=[self.item(s) for s in sources]))
+        return out
+
+    def _source_facts(self, page: Page) -> dict[str, Any]:
+        meta = page.meta
+        return {"authors": meta.get("authors", []), "truncated": bool(meta.get("authors_truncated")),
+                "year": meta.get("year"), "alt_years": meta.get("alt_years", []), "venue": meta.get("venue"),
+                "kind": meta.get("kind"), "url": _safe_url(meta.get("url")), "doi": meta.get("doi"),
+                "arxiv": meta.get("arxiv"), "cite_as": meta.get("cite_as", [])}
+
+    def _map_data(self, slug: str, rings: list[list[str]]) -> dict[str, Any]:
+        wiki = self.wiki
+        positions = layout.radial_layout(slug, rings)
+        included = set(positions)
+        nodes = []
+        for node in [slug] + [n for ring in rings for n in ring]:
+            page = wiki.pages[node]
+            x, y = positions[node]
+            entry = {"id": node, "label": page.title, "type": page.type, "x": round(x), "y": round(y),
+                     "url": relative(self.current_path, self.ctx.urls[node])}
+            if node == slug:
+                entry["current"] = True
+            nodes.append(entry)
+        edges, others = [], []
+        for u in sorted(included):
+            for _, v, key in wiki.graph.out_edges(u, keys=True):
+                if v not in included:
+                    continue
+                if u == slug or v == slug:
+                    edges.append({"from": u, "to": v, "type": key})
+                elif key not in ("mentions", "cites"):
+                    others.append({"from": u, "to": v, "type": key})
+        # Among the neighbours, a few typed links show the local structure; all of them would be a hairball.
+        edges.extend(others[:MAP_OTHER_EDGES])
+        edges.sort(key=lambda e: (e["from"], e["to"], e["type"]))
+        used_types = {n["type"] for n in nodes}
+        used_links = {e["type"] for e in edges}
+        return {"nodes": nodes, "edges": edges,
+                "types": {t: s for t, s in self.ctx.types.items() if t in used_types},
+                "links": {k: s for k, s in self.ctx.links.items() if k in used_links}}
+
+    # --- listings -----------------------------------------------------------------
+
+    def render_listings(self) -> dict[str, bytes]:
+        wiki, ctx = self.wiki, self.ctx
+        files: dict[str, bytes] = {}
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for slug, page in wiki.pages.items():
+            by_type[page.type].append(slug)
+        for type_name, slugs in sorted(by_type.items()):
+            path = type_url(type_name)
+            self.current_path = path
+            context = self.common(path, plural(type_name), "listing")
+            context.update(intro=f"All {len(slugs)} {plural(type_name).lower()}, A–Z.", letters=True,
+                           groups=_letter_groups([self.item(s) for s in slugs]), tag_cloud=None)
+            files[path] = self.template("listing.html.j2", **context)
+        tags: dict[str, list[str]] = defaultdict(list)
+        for slug, page in wiki.pages.items():
+            for tag in page.tags:
+                tags[tag].append(slug)
+        for tag, slugs in sorted(tags.items()):
+            path = tag_url(tag)
+            self.current_path = path
+            context = self.common(path, f"#{tag}", "listing")
+            context.update(intro=f"{len(slugs)} pages tagged #{tag}.", letters=False, tag_cloud=None,
+                           groups=[{"letter": "", "key": "all",
+                                    "items": sorted((self.item(s) for s in slugs), key=lambda i: i["title"].casefold())}])
+            files[path] = self.template("listing.html.j2", **context)
+        self.current_path = "tags/index.html"
+        context = self.common("tags/index.html", "Tags", "listing")
+        context.update(intro=f"{len(tags)} tags.", letters=False, groups=[],
+                       tag_cloud=[{"name": t, "url": tag_url(t).removeprefix("tags/"), "count": len(s)}
+                                  for t, s in sorted(tags.items())])
+        context["root"] = "../"
+        for cloud in context["tag_cloud"]:
+            cloud["url"] = "tags/" + cloud["url"]
+        files["tags/index.html"] = self.template("listing.html.j2", **context)
+        files["index.html"] = self._home()
+        files["bibliography.html"] = self._bibliography()
+        files["health.html"] = self._health()
+        files["graph.html"] = self._explorer()
+        self.current_path = "404.html"
+        files["404.html"] = self.template("404.html.j2", **self.common("404.html", "Page not found", "listing"))
+        return files
+
+    def _home(self) -> bytes:
+        wiki, ctx = self.wiki, self.ctx
+        self.current_path = "index.html"
+        central_pool = [s for s in wiki.pages if wiki.pages[s].type in ("concept", "page")] or list(wiki.pages)
+        central = sorted(central_pool, key=lambda s: (-ctx.ranks.get(s, 0), s))[:12]
+        agendas = [s for s, p in wiki.pages.items() if p.type == "agenda"]
+        dated = [s for s in agendas if wiki.pages[s].meta.get("created")]
+        if dated:
+            agendas = sorted(dated, key=lambda s: (str(wiki.pages[s].meta["created"]), s), reverse=True)[:8]
+            heading = "Recently added agendas"
+        else:
+            agendas = sorted(agendas, key=lambda s: wiki.pages[s].title.casefold())
+            heading = "Research agendas"
+        type_counts = [{"plural": plural(t).lower(), "count": sum(1 for p in wiki.pages.values() if p.type == t),
+                        "url": type_url(t)} for t in sorted({p.type for p in wiki.pages.values()})]
+        home = wiki.pages.get("index")
+        home_body = self.markdown(home.body)[0] if home else ""
+        context = self.common("index.html", wiki.config.title, "index", wiki.config.description)
+        context.update(central=[self.item(s) for s in central], agendas=[self.item(s) for s in agendas],
+                       agendas_heading=heading, type_counts=type_counts, home_body=home_body,
+                       edge_count=sum(1 for _, _, k in wiki.graph.edges(keys=True) if k != "mentions"),
+                       previews=self.previews(central + agendas))
+        return self.template("index.html.j2", **context)
+
+    def _bibliography(self) -> bytes:
+        wiki = self.wiki
+        self.current_path = "bibliography.html"
+        rows = []
+        for slug, source in wiki.sources.items():
+            cited_by = sum(1 for _, _, k in wiki.graph.in_edges(slug, keys=True) if k == "cites")
+            first = source.authors[0].split()[-1].casefold() if source.authors else source.title.casefold()
+            rows.append(((first, source.year or 0, source.title.casefold()),
+                         self.item(slug, byline=_byline(source), year=source.year,
+                                   external=_safe_url(source.url), cited_by=cited_by)))
+        rows.sort(key=lambda r: r[0])
+        context = self.common("bibliography.html", "Bibliography", "listing")
+        context.update(sources=[r[1] for r in rows], previews=self.previews(wiki.sources))
+        return self.template("bibliography.html.j2", **context)
+
+    def _health(self) -> bytes:
+        wiki = self.wiki
+        self.current_path = "health.html"
+        wanted: dict[str, set] = defaultdict(set)
+        for r in wiki.links:
+            if r.target is None and not r.self_anchor:
+                wanted[r.link.target].add(r.page)
+        wanted_rows = [{"name": name, "count": len(pages), "pages": [self.item(p) for p in sorted(pages)]}
+                       for name, pages in sorted(wanted.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+        orphans = [self.item(s) for s in sorted(wiki.pages) if wiki.pages[s].type != "source" and s != "index"
+                   and not any(u != s for u in wiki.graph.predecessors(s))]
+        unsourced = [self.item(s) for s in sorted(wiki.pages) if wiki.pages[s].type in ("concept", "agenda")
+                     and not any(k == "cites" for _, _, k in wiki.graph.out_edges(s, keys=True))]
+        by_path = {p.path: s for s, p in wiki.pages.items()}
+        diagnostics = []
+        for d in self.ctx.diagnostics:
+            slug = by_path.get(d.location.path)
+            diagnostics.append({"location": str(d.location), "severity": d.severity, "code": d.code,
+                                "message": d.message, "hint": d.hint,
+                                "url": self.ctx.urls[slug] if slug else None})
+        counts = {s: sum(1 for d in self.ctx.diagnostics if d.severity == s) for s in ("error", "warning", "info")}
+        context = self.common("health.html", "Health", "health")
+        context.update(summary={"errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
+                                "pages": len(wiki.pages)},
+                       wanted=wanted_rows, orphans=orphans, unsourced=unsourced, diagnostics=diagnostics,
+                       suggestions=[d for d in diagnostics if d["code"] == "suggested-link"])
+        return self.template("health.html.j2", **context)
+
+    def _explorer(self) -> bytes:
+        wiki, ctx = self.wiki, self.ctx
+        self.current_path = "graph.html"
+        central = sorted(wiki.pages, key=lambda s: (-ctx.ranks.get(s, 0), s))[:15]
+        type_counts = defaultdict(int)
+        for p in wiki.pages.values():
+            type_counts[p.type] += 1
+        link_counts = defaultdict(int)
+        for _, _, k in wiki.graph.edges(keys=True):
+            link_counts[k] += 1
+        context = self.common("graph.html", "Graph explorer", "explorer")
+        context.update(
+            titles=sorted({p.title for p in wiki.pages.values()}, key=str.casefold),
+            types=[{"name": t, "color": ctx.types[t]["color"], "count": type_counts[t]} for t in sorted(type_counts)],
+            links=[{"name": k, "count": link_counts[k], **ctx.links[k]} for k in sorted(ctx.links) if link_counts[k]],
+            tags=sorted({t for p in wiki.pages.values() for t in p.tags}),
+            central=[self.item(s) for s in central], node_count=wiki.graph.number_of_nodes(),
+            edge_count=wiki.graph.number_of_edges())
+        return self.template("graph.html.j2", **context)
+
+
+# --- the whole site ---------------------------------------------------------------
+
+_WORKER: Renderer | None = None
+
+
+def _render_chunk(slugs: list[str]) -> list[tuple[str, bytes]]:
+    assert _WORKER is not None
+    return [_WORKER.render_page(s) for s in slugs]
+
+
+def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = None) -> dict[str, bytes]:
+    """Every file of the site: pages, listings, assets and the data they load."""
+    global _WORKER
+    ctx = make_context(wiki, diagnostics)
+    renderer = Renderer(ctx)
+    files: dict[str, bytes] = {}
+    slugs = sorted(wiki.pages)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(slugs) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+        # Workers are forked after the renderer exists, so they share the wiki without pickling it.
+        _WORKER = renderer
+        size = max(16, len(slugs) // (jobs * 8))
+        chunks = [slugs[i:i + size] for i in range(0, len(slugs), size)]
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                for result in pool.map(_render_chunk, chunks):
+                    files.update(result)
+        finally:
+            _WORKER = None
+    else:
+        for slug in slugs:
+            path, data = renderer.render_page(slug)
+            files[path] = data
+    files.update(renderer.render_listings())
+    files.update(assets(wiki, ctx))
+    if wiki.config.base_url:
+        files["sitemap.xml"] = sitemap(wiki.config.base_url, sorted(p for p in files if p.endswith(".html")
+                                                                    and p != "404.html"))
+    return files
+
+
+def make_context(wiki: Wiki, diagnostics: list[Diagnostic]) -> SiteContext:
+    urls = {slug: url_for(slug) for slug in wiki.pages}
+    typed = sum(1 for _, _, k in wiki.graph.edges(keys=True) if k != "mentions")
+    counts_line = f"{len(wiki.pages)} pages, {typed} typed links"
+    return SiteContext(wiki, diagnostics, urls, indexes.pagerank(wiki), indexes.type_styles(wiki),
+                       indexes.link_styles(wiki), counts_line)
+
+
+def assets(wiki: Wiki, ctx: SiteContext) -> dict[str, bytes]:
+    files = {}
+    static = THEME / "static"
+    user_static = wiki.config.root / wiki.config.theme_dir / "static" if wiki.config.theme_dir else None
+    for name in ("kgwiki.css", "kgwiki.js"):
+        user_file = user_static / name if user_static else None
+        source = user_file if user_file and user_file.is_file() else static / name
+        files[f"assets/{name}"] = source.read_bytes()
+    files["assets/vis-network.min.js"] = vis_network_js()
+    files["assets/search-index.js"] = indexes.js_assignment("KGWIKI_SEARCH", indexes.search_index(wiki, ctx.urls))
+    positions = layout.force_layout(sorted(wiki.graph.nodes), wiki.graph.edges())
+    files["assets/graph-data.js"] = indexes.js_assignment(
+        "KGWIKI_GRAPH", indexes.explorer_data(wiki, ctx.urls, positions, ctx.ranks))
+    return files
+
+
+def vis_network_js() -> bytes:
+    """The vis-network build that pyvis ships (one shared copy for the whole site)."""
+    import pyvis
+
+    lib = Path(pyvis.__file__).parent / "lib"
+    candidates = sorted(lib.glob("vis-*/vis-network.min.js"), key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.name)])
+    if not candidates:
+        raise RuntimeError("pyvis ships no vis-network.min.js: reinstall pyvis")
+    return candidates[-1].read_bytes()
+
+
+def sitemap(base_url: str, paths: list[str]) -> bytes:
+    base = base_url.rstrip("/") + "/"
+    rows = "".join(f"  <url><loc>{html.escape(base + p)}</loc></url>\n" for p in paths)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{rows}</urlset>\n').encode()
+
+
+# --- small pure helpers ---------------------------------------------------------------
+
+def reading_path(wiki: Wiki, slug: str) -> list[str]:
+    """Every prerequisite of `slug` (the `requires` links, transitively), in an order readable top to bottom."""
+    requires = nx.DiGraph((u, v) for u, v, k in wiki.graph.edges(keys=True) if k == "requires")
+    if slug not in requires:
+        return []
+    needed = nx.descendants(requires, slug)
+    if not needed:
+        return []
+    sub = requires.subgraph(needed)
+    try:
+        # a prerequisite comes before whatever needs it
+        order = list(nx.lexicographical_topological_sort(sub.reverse(copy=False), key=lambda s: wiki.pages[s].title))
+    except nx.NetworkXUnfeasible:
+        return sorted(needed)  # a cycle: reported by link-cycle; still list them
+    return order
+
+
+def _via(graph: nx.MultiDiGraph, center: str, other: str) -> str:
+    keys = sorted(graph.get_edge_data(center, other, default={})) or \
+        [f"{k} (inverse)" for k in sorted(graph.get_edge_data(other, center, default={}))]
+    return ", ".join(keys) or "nearby"
+
+
+def _byline(source) -> str:
+    if not source.authors:
+        return str(source.year or "")
+    names = [a.split()[-1] for a in source.authors]
+    who = names[0] if len(names) == 1 else f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al."
+    return f"{who} {source.year}" if source.year else who
+
+
+def _safe_url(url: Any) -> str | None:
+    if isinstance(url, str) and re.match(r"^https?://", url.strip(), re.I):
+        return url.strip()
+    return None
+
+
+def _letter_groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[str, list] = defaultdict(list)
+    for item in sorted(items, key=lambda i: i["title"].casefold()):
+        first = item["title"][:1].upper()
+        letter = first if first.isalpha() else "#"
+        groups[letter].append(item)
+    return [{"letter": letter, "key": "num" if letter == "#" else letter.lower(), "items": groups[letter]}
+            for letter in sorted(groups)]
+
+
+def _flatten_toc(tokens: list[dict]) -> list[dict]:
+    out = []
+    for token in tokens:
+        out.append({"level": token["level"], "id": token["id"], "name": html.unescape(token["name"])})
+        out.extend(_flatten_toc(token.get("children", [])))
+    return out
