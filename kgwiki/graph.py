@@ -31,6 +31,7 @@ class Source:
     alt_years: tuple[int, ...]
     cite_as: tuple[str, ...]
     url: str | None
+    authors_truncated: bool = False  # the author list ends in "et al."
 
     @property
     def surnames(self) -> tuple[str, ...]:
@@ -219,7 +220,8 @@ def resolve_link(page: Page, link: Link, names: NameIndex, pages: dict[Slug, Pag
 def source_from_page(page: Page) -> Source:
     meta = page.meta
     return Source(page.slug, page.title, tuple(meta.get("authors", ())), meta.get("year"),
-                  tuple(meta.get("alt_years", ())), tuple(meta.get("cite_as", ())), meta.get("url"))
+                  tuple(meta.get("alt_years", ())), tuple(meta.get("cite_as", ())), meta.get("url"),
+                  meta.get("authors_truncated") is True)
 
 
 def surname_key(name: str) -> str:

@@ -13,7 +13,7 @@ import networkx as nx
 import numpy
 from rapidfuzz import fuzz, process
 
-from kgwiki import syntax
+from kgwiki import sources_cited, syntax
 from kgwiki.graph import Wiki, citation_core
 from kgwiki.model import Diagnostic, Location, Page, Slug
 
@@ -245,6 +245,34 @@ def citation_problems(wiki: Wiki) -> Iterator[Diagnostic]:
                         f"{shown}: no source by {c.surnames[0]} is from {c.year}; by that author: {years}", hint)
 
 
+def stale_sources_cited(wiki: Wiki) -> Iterator[Diagnostic]:
+    """A page whose generated block differs from what `kgwiki cite` would write.
+
+    Pages without markers count only in a wiki that uses the backfill somewhere."""
+    uses_backfill = None
+    for slug, page in wiki.pages.items():
+        try:
+            span = sources_cited.find_block(page.body)
+        except sources_cited.MarkerError as exc:
+            location = sources_cited.stale_location(page.path, page.body, exc.offset)
+            yield _diag(wiki, "stale-sources-cited", Location(page.path, location.line + page.body_line - 1,
+                                                                location.col),
+                        f"cannot update the sources block: {exc}", "fix the markers by hand")
+            continue
+        if span is None:
+            if uses_backfill is None:
+                uses_backfill = any(sources_cited.OPEN_RE.search(p.body) for p in wiki.pages.values())
+            if uses_backfill and sources_cited.entries(wiki, slug):
+                yield _diag(wiki, "stale-sources-cited", Location(page.path),
+                            "the page cites sources but has no generated Sources cited section",
+                            "run `kgwiki cite` to add it")
+            continue
+        if page.body[span.start:span.end] != sources_cited.expected_block(wiki, slug):
+            location = sources_cited.stale_location(page.path, page.body, span.start)
+            yield _diag(wiki, "stale-sources-cited", Location(page.path, location.line + page.body_line - 1, None),
+                        "the generated Sources cited block is out of date", "run `kgwiki cite` to update it")
+
+
 # --- suggestions ------------------------------------------------------------------
 
 def _scorer(a: str, b: str, **kwargs) -> float:
@@ -323,5 +351,5 @@ class CitationSuggester:
 RULES: tuple[Rule, ...] = (
     broken_links, broken_anchors, wrong_link_types, self_links, duplicate_links, asymmetric_links,
     link_cycles, duplicate_slugs, alias_conflicts, titles_and_types, required_fields_and_sections,
-    orphans, uncited_sources, citation_problems,
+    orphans, uncited_sources, citation_problems, stale_sources_cited,
 )

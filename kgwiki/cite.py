@@ -1,0 +1,120 @@
+"""The citation backfill: rewrite each page's generated "Sources cited" block from its prose.
+
+The only code that edits content files. It touches nothing but the text between
+the `kgwiki:sources-cited` markers (or appends a new section when a page citing
+sources has none); every other byte -- BOM, line endings, a missing final
+newline, front matter -- stays as it was. Writes are atomic and refuse a file
+that changed on disk since it was read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kgwiki import sources_cited
+from kgwiki.graph import Wiki
+from kgwiki.model import Location
+from kgwiki.write import atomic_write
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the backfill would do to one page."""
+
+    path: str  # relative to the wiki root
+    abspath: Path
+    original: bytes
+    updated: bytes | None = None  # None: nothing to change
+    problem: str | None = None  # e.g. broken markers: the page is left alone
+    location: Location | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.updated is not None and self.updated != self.original
+
+    def diff(self) -> str:
+        if not self.stale:
+            return ""
+        old = _decode(self.original)[1].splitlines(keepends=True)
+        new = _decode(self.updated)[1].splitlines(keepends=True)
+        return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: str
+    written: bool
+    problem: str | None = None
+
+
+def plan(wiki: Wiki, slugs: list[str] | None = None) -> list[Plan]:
+    """A plan for each page (all pages, or `slugs`), reading the files as they are on disk now."""
+    root = wiki.config.root
+    chosen = slugs if slugs is not None else sorted(wiki.pages, key=lambda s: wiki.pages[s].path)
+    return [plan_page(wiki, slug, root / wiki.pages[slug].path) for slug in chosen]
+
+
+def plan_page(wiki: Wiki, slug: str, abspath: Path) -> Plan:
+    page = wiki.pages[slug]
+    try:
+        original = abspath.read_bytes()
+    except OSError as exc:
+        return Plan(page.path, abspath, b"", problem=f"cannot read: {exc.strerror or exc}")
+    try:
+        bom, text = _decode(original)
+    except UnicodeDecodeError:
+        return Plan(page.path, abspath, original, problem="not UTF-8")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    try:
+        span = sources_cited.find_block(text)
+    except sources_cited.MarkerError as exc:
+        return Plan(page.path, abspath, original, problem=str(exc),
+                    location=sources_cited.stale_location(page.path, text, exc.offset))
+    items = sources_cited.entries(wiki, slug)
+    block = sources_cited.render_block(items, newline)
+    if span is not None:
+        new_text = text[:span.start] + block + text[span.end:]
+    elif items:
+        new_text = text + _new_section(text, block, newline)
+    else:
+        return Plan(page.path, abspath, original)
+    updated = bom + new_text.encode("utf-8")
+    return Plan(page.path, abspath, original, None if updated == original else updated)
+
+
+def _new_section(text: str, block: str, nl: str) -> str:
+    """A `## Sources cited` section to append: the existing text stays a byte-for-byte prefix."""
+    lead = "" if not text else (nl if not text.endswith(("\n", "\r")) else "") + nl
+    return f"{lead}{sources_cited.HEADING}{nl}{sources_cited.OPEN}{block}{sources_cited.CLOSE}{nl}"
+
+
+def apply(plans: list[Plan]) -> list[Outcome]:
+    """Write each stale page atomically, unless the file changed since it was planned."""
+    outcomes = []
+    for p in plans:
+        if not p.stale or p.problem:
+            continue
+        try:
+            current = p.abspath.read_bytes()
+        except OSError as exc:
+            outcomes.append(Outcome(p.path, False, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if current != p.original:
+            outcomes.append(Outcome(p.path, False, "changed on disk while the backfill ran; not overwritten "
+                                                   "(run it again)"))
+            continue
+        mode = os.stat(p.abspath).st_mode & 0o7777
+        atomic_write(p.abspath.resolve(), p.updated, mode)
+        outcomes.append(Outcome(p.path, True))
+    return outcomes
+
+
+def _decode(data: bytes) -> tuple[bytes, str]:
+    if data.startswith(BOM):
+        return BOM, data[len(BOM):].decode("utf-8")
+    return b"", data.decode("utf-8")
