@@ -70,6 +70,21 @@ class Wiki:
     names: "NameIndex"
     duplicate_slugs: dict[str, tuple[Slug, ...]] = field(default_factory=dict)
     name_conflicts: tuple[tuple[Slug, str, Slug], ...] = ()  # (page, name, the other page)
+    _by_page: dict[str, tuple[list, list]] = field(default_factory=dict, repr=False)
+
+    def links_of(self, slug: str) -> list[LinkResolution]:
+        return self._index().get(slug, ([], []))[0]
+
+    def citations_of(self, slug: str) -> list[CitationResolution]:
+        return self._index().get(slug, ([], []))[1]
+
+    def _index(self) -> dict[str, tuple[list, list]]:
+        if not self._by_page:
+            for r in self.links:
+                self._by_page.setdefault(r.page, ([], []))[0].append(r)
+            for r in self.citations:
+                self._by_page.setdefault(r.page, ([], []))[1].append(r)
+        return self._by_page
 
     def page_by_path(self, path: str) -> Page | None:
         return next((p for p in self.pages.values() if p.path == path), None)

@@ -81,6 +81,8 @@ class SiteContext:
     types: dict[str, dict[str, str]]
     links: dict[str, dict[str, Any]]
     counts_line: str
+    requires: nx.DiGraph
+    used_types: list[str]
 
 
 class Renderer:
@@ -119,8 +121,7 @@ class Renderer:
     def common(self, path: str, page_title: str, body_kind: str, description: str = "") -> dict[str, Any]:
         root = "../" * path.count("/")
         wiki = self.wiki
-        nav = [{"label": plural(t), "url": type_url(t), "current": path == type_url(t)}
-               for t in sorted(wiki.config.types) if any(p.type == t for p in wiki.pages.values())]
+        nav = [{"label": plural(t), "url": type_url(t), "current": path == type_url(t)} for t in self.ctx.used_types]
         nav.append({"label": "Explorer", "url": "graph.html", "current": path == "graph.html"})
         if wiki.sources:
             nav.append({"label": "Bibliography", "url": "bibliography.html", "current": path == "bibliography.html"})
@@ -165,9 +166,9 @@ class Renderer:
         self.current_path = path
         graph = wiki.graph
         citations = {}
-        for r in wiki.citations:
-            if r.page == slug and r.outcome == "resolved":
-                citations[r.citation.text] = relative(path, ctx.urls[r.sources[0]]) + ""
+        for r in wiki.citations_of(slug):
+            if r.outcome == "resolved":
+                citations[r.citation.text] = relative(path, ctx.urls[r.sources[0]])
         body_html, toc_tokens = self.markdown(self._body_without_generated_sections(page), citations)
         toc = [t for t in _flatten_toc(toc_tokens) if t["level"] <= 3]
 
@@ -184,7 +185,7 @@ class Renderer:
             page=page, tags=[{"name": t, "url": tag_url(t)} for t in page.tags],
             type_listing_url=type_url(page.type), type_plural=plural(page.type),
             toc=toc, body=body_html, panels=panels, backlinks=backlinks, sources_cited=sources_cited,
-            reading_path=[self.item(s) for s in reading_path(wiki, slug)],
+            reading_path=[self.item(s) for s in reading_path(ctx.requires, wiki, slug)],
             addressed=self._addressed(slug) if page.type == "agenda" else [],
             source=source, map_data=map_data, map_count=len(map_nodes) - 1,
             map_fallback=[self.item(n, via=_via(graph, slug, n)) for n in map_nodes[1:]],
@@ -248,8 +249,8 @@ class Renderer:
         wiki = self.wiki
         forms: dict[str, list[str]] = defaultdict(list)
         order: list[str] = []
-        for r in wiki.citations:
-            if r.page == slug and r.outcome == "resolved":
+        for r in wiki.citations_of(slug):
+            if r.outcome == "resolved":
                 source = r.sources[0]
                 if source not in forms:
                     order.append(source)
@@ -263,7 +264,7 @@ class Renderer:
         out = []
         for source in order:
             s = wiki.sources.get(source)
-            out.append(self.item(source, byline=_byline(s) if s else "", external=s.url if s else None,
+            out.append(self.item(source, byline=_byline(s) if s else "", external=_safe_url(s.url) if s else None,
                                  cited_as=forms[source][:4]))
         return out
 
@@ -493,7 +494,8 @@ def make_context(wiki: Wiki, diagnostics: list[Diagnostic]) -> SiteContext:
     typed = sum(1 for _, _, k in wiki.graph.edges(keys=True) if k != "mentions")
     counts_line = f"{len(wiki.pages)} pages, {typed} typed links"
     return SiteContext(wiki, diagnostics, urls, indexes.pagerank(wiki), indexes.type_styles(wiki),
-                       indexes.link_styles(wiki), counts_line)
+                       indexes.link_styles(wiki), counts_line, requires_graph(wiki),
+                       sorted({p.type for p in wiki.pages.values()}))
 
 
 def assets(wiki: Wiki, ctx: SiteContext) -> dict[str, bytes]:
@@ -532,9 +534,12 @@ def sitemap(base_url: str, paths: list[str]) -> bytes:
 
 # --- small pure helpers ---------------------------------------------------------------
 
-def reading_path(wiki: Wiki, slug: str) -> list[str]:
+def requires_graph(wiki: Wiki) -> nx.DiGraph:
+    return nx.DiGraph((u, v) for u, v, k in wiki.graph.edges(keys=True) if k == "requires")
+
+
+def reading_path(requires: nx.DiGraph, wiki: Wiki, slug: str) -> list[str]:
     """Every prerequisite of `slug` (the `requires` links, transitively), in an order readable top to bottom."""
-    requires = nx.DiGraph((u, v) for u, v, k in wiki.graph.edges(keys=True) if k == "requires")
     if slug not in requires:
         return []
     needed = nx.descendants(requires, slug)

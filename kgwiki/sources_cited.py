@@ -65,15 +65,13 @@ def entries(wiki: Wiki, slug: str) -> list[Entry]:
     the author has a single source, so the match is unique. Nothing else is ever guessed.
     """
     events: list[tuple[tuple[int, int], str, str]] = []
-    for r in wiki.citations:
-        if r.page != slug:
-            continue
+    for r in wiki.citations_of(slug):
         if r.outcome == "resolved" or (r.outcome == "year-mismatch" and len(r.sources) == 1):
             c = r.citation
             form = f"({c.text})" if c.form in ("parenthetical", "label") else f"[{c.text}]" if c.form == "key" else c.text
             events.append(((c.location.line or 0, c.location.col or 0), r.sources[0], form))
-    for r in wiki.links:
-        if r.page == slug and r.target in wiki.sources:
+    for r in wiki.links_of(slug):
+        if r.target in wiki.sources:
             link = r.link
             shown = f"[[{link.target}{'|' + link.label if link.label else ''}]]"
             events.append(((link.location.line or 0, link.location.col or 0), r.target, shown))

@@ -3,6 +3,11 @@ from pathlib import Path
 
 import pytest
 
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the golden files under tests/golden/ from the current output")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

@@ -827,6 +827,9 @@
     var links = data.links || {};
     var theme = graphTheme(container);
     var byId = new Map();
+    // Positions are used as given; when the map is fitted into a small box, sizes and fonts are
+    // scaled by k (= 1 / fitted zoom) so that labels stay readable on screen.
+    var k = 1;
 
     function mapNode(n) {
       var color = typeColor(types, n.type);
@@ -838,8 +841,9 @@
         x: Number(n.x) || 0,
         y: Number(n.y) || 0,
         title: nodeTooltip(n),
-        size: current ? 20 : 11,
-        borderWidth: current ? 3 : 1.5,
+        size: (current ? 18 : 10) * k,
+        borderWidth: (current ? 3 : 1.5) * k,
+        borderWidthSelected: (current ? 3 : 2) * k,
         color: nodeColor(color, current ? theme.ring : color, theme.ring)
       };
       if (types[n.type] && types[n.type].shape) item.shape = types[n.type].shape;
@@ -847,7 +851,7 @@
         // The current page is drawn larger with a bold label. vis only renders bold through its
         // "html" label markup (drawn on the canvas, not parsed by the browser), so escape the title.
         item.label = "<b>" + label.replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</b>";
-        item.font = { multi: "html", size: 16, bold: { size: 16, color: theme.label, face: theme.font, mod: "bold" } };
+        item.font = { multi: "html", size: 15 * k, bold: { size: 15 * k, color: theme.label, face: theme.font, mod: "bold" } };
       }
       return item;
     }
@@ -887,6 +891,20 @@
     container.parentNode.insertBefore(frame, container);
     frame.appendChild(container);
 
+    function scaledOptions() {
+      return {
+        nodes: {
+          font: { face: theme.font, size: 12 * k, color: theme.label, strokeWidth: 3 * k, strokeColor: theme.halo },
+          widthConstraint: { maximum: 130 * k } // long titles wrap instead of running over their neighbours
+        },
+        edges: {
+          width: 1.2 * k,
+          font: { face: theme.font, size: 9 * k, color: theme.muted, strokeWidth: 3 * k, strokeColor: theme.halo, align: "middle" }
+        }
+      };
+    }
+
+    var base = scaledOptions();
     var options = {
       autoResize: true,
       physics: { enabled: false },
@@ -899,22 +917,60 @@
         keyboard: false,
         selectConnectedEdges: false
       },
-      nodes: {
-        shape: "dot",
-        font: { face: theme.font, size: 13, color: theme.label, strokeWidth: 4, strokeColor: theme.halo }
-      },
+      nodes: { shape: "dot", font: base.nodes.font, widthConstraint: base.nodes.widthConstraint },
       edges: {
-        width: 1.3,
+        width: base.edges.width,
         smooth: false,
         hoverWidth: 0.6,
         selectionWidth: 0.6,
         arrowStrikethrough: false,
-        font: { face: theme.font, size: 10, color: theme.muted, strokeWidth: 3, strokeColor: theme.halo, align: "middle" }
+        arrows: { to: { scaleFactor: 0.7 } },
+        font: base.edges.font
       }
     };
 
     var network = new window.vis.Network(container, { nodes: nodes, edges: edges }, options);
-    network.fit({ animation: false });
+
+    function restyleAll() {
+      network.setOptions(scaledOptions());
+      nodes.update(
+        data.nodes.filter(function (n) {
+          return byId.get(n.id) === n;
+        }).map(mapNode)
+      );
+    }
+
+    /** Zoom at which the node positions (without labels) fill the box. */
+    function positionScale() {
+      var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+      nodeItems.forEach(function (n) {
+        minX = Math.min(minX, n.x);
+        maxX = Math.max(maxX, n.x);
+        minY = Math.min(minY, n.y);
+        maxY = Math.max(maxY, n.y);
+      });
+      var w = Math.max(50, container.clientWidth - 120);
+      var h = Math.max(50, container.clientHeight - 80);
+      var s = Math.min(maxX > minX ? w / (maxX - minX) : Infinity, maxY > minY ? h / (maxY - minY) : Infinity);
+      return isFinite(s) && s > 0 ? s : 1;
+    }
+
+    /** Rescale sizes/fonts for the zoom the map needs, then fit the whole map into the box. */
+    function calibrate() {
+      var next = Math.min(3, Math.max(1, 1 / positionScale()));
+      if (Math.abs(next - k) / k > 0.05) {
+        k = next;
+        restyleAll();
+      }
+      network.fit({ animation: false });
+    }
+    calibrate();
+    var lastWidth = container.clientWidth;
+    network.on("resize", function () {
+      if (Math.abs(container.clientWidth - lastWidth) < 8) return;
+      lastWidth = container.clientWidth;
+      window.requestAnimationFrame(calibrate);
+    });
     frame.appendChild(graphToolbar(network, container, "Concept map controls"));
 
     network.on("click", function (params) {
@@ -944,15 +1000,7 @@
 
     onSchemeChange(function () {
       theme = graphTheme(container);
-      network.setOptions({
-        nodes: { font: { face: theme.font, color: theme.label, strokeColor: theme.halo } },
-        edges: { font: { face: theme.font, color: theme.muted, strokeColor: theme.halo } }
-      });
-      nodes.update(
-        data.nodes.filter(function (n) {
-          return byId.get(n.id) === n;
-        }).map(mapNode)
-      );
+      restyleAll();
     });
 
     return { network: network, nodes: nodes, edges: edges };
