@@ -76,7 +76,12 @@ class LinkType:
 
     @property
     def inverse_label(self) -> str:
-        return self.inverse or f"{self.name} (inverse)"
+        """What a backlink panel calls this link seen from its target."""
+        if self.inverse:
+            return self.inverse
+        if self.symmetric:
+            return self.section or self.name
+        return f"{self.name} (inverse)"
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,9 @@ class Renderer:
         wiki = self.wiki
         groups: dict[str, set] = defaultdict(set)
         for source, _, key in wiki.graph.in_edges(slug, keys=True):
+            lt = wiki.config.links.get(key)
+            if lt and lt.symmetric and wiki.graph.has_edge(slug, source, key=key):
+                continue  # already in this page's own panel for that link type
             groups[key].add(source)
         out = []
         for name in sorted(groups, key=lambda k: (k == "mentions", k)):

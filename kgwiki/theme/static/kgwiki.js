@@ -841,8 +841,8 @@
         x: Number(n.x) || 0,
         y: Number(n.y) || 0,
         title: nodeTooltip(n),
-        size: (current ? 18 : 10) * k,
-        borderWidth: (current ? 3 : 1.5) * k,
+        size: (current ? 12 : 7) * k,
+        borderWidth: (current ? 2.5 : 1) * k,
         borderWidthSelected: (current ? 3 : 2) * k,
         color: nodeColor(color, current ? theme.ring : color, theme.ring)
       };
@@ -851,7 +851,7 @@
         // The current page is drawn larger with a bold label. vis only renders bold through its
         // "html" label markup (drawn on the canvas, not parsed by the browser), so escape the title.
         item.label = "<b>" + label.replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</b>";
-        item.font = { multi: "html", size: 15 * k, bold: { size: 15 * k, color: theme.label, face: theme.font, mod: "bold" } };
+        item.font = { multi: "html", size: 13 * k, bold: { size: 13 * k, color: theme.label, face: theme.font, mod: "bold" } };
       }
       return item;
     }
@@ -891,15 +891,28 @@
     container.parentNode.insertBefore(frame, container);
     frame.appendChild(container);
 
+    // With many links, edge labels are drawn only for the links of the hovered node or link.
+    var quietLabels = (data.edges || []).length > 12;
+    var HIDDEN_LABEL = { color: "rgba(0,0,0,0)", strokeColor: "rgba(0,0,0,0)" };
+
+    function labelFont() {
+      return { color: theme.muted, strokeColor: theme.halo };
+    }
+
     function scaledOptions() {
+      var edgeFont = { face: theme.font, size: 9 * k, color: theme.muted, strokeWidth: 3 * k, strokeColor: theme.halo, align: "middle" };
+      if (quietLabels) {
+        edgeFont.color = HIDDEN_LABEL.color;
+        edgeFont.strokeColor = HIDDEN_LABEL.strokeColor;
+      }
       return {
         nodes: {
-          font: { face: theme.font, size: 12 * k, color: theme.label, strokeWidth: 3 * k, strokeColor: theme.halo },
-          widthConstraint: { maximum: 130 * k } // long titles wrap instead of running over their neighbours
+          font: { face: theme.font, size: 11 * k, color: theme.label, strokeWidth: 3 * k, strokeColor: theme.halo },
+          widthConstraint: { maximum: 120 * k } // long titles wrap instead of running over their neighbours
         },
         edges: {
           width: 1.2 * k,
-          font: { face: theme.font, size: 9 * k, color: theme.muted, strokeWidth: 3 * k, strokeColor: theme.halo, align: "middle" }
+          font: edgeFont
         }
       };
     }
@@ -957,7 +970,7 @@
 
     /** Rescale sizes/fonts for the zoom the map needs, then fit the whole map into the box. */
     function calibrate() {
-      var next = Math.min(3, Math.max(1, 1 / positionScale()));
+      var next = Math.min(4, Math.max(1, 1 / positionScale()));
       if (Math.abs(next - k) / k > 0.05) {
         k = next;
         restyleAll();
@@ -978,13 +991,36 @@
       var n = byId.get(params.nodes[0]);
       if (n && n.url && !n.current) window.location.href = n.url;
     });
+    var labelled = [];
+    function showLabels(edgeIds) {
+      if (!quietLabels) return;
+      hideLabels();
+      labelled = edgeIds.slice();
+      edges.update(labelled.map(function (id) {
+        return { id: id, font: labelFont() };
+      }));
+    }
+    function hideLabels() {
+      if (!quietLabels || !labelled.length) return;
+      edges.update(labelled.map(function (id) {
+        return { id: id, font: HIDDEN_LABEL };
+      }));
+      labelled = [];
+    }
+
     network.on("hoverNode", function (params) {
       var n = byId.get(params.node);
       container.style.cursor = n && n.url && !n.current ? "pointer" : "default";
+      showLabels(network.getConnectedEdges(params.node));
     });
     network.on("blurNode", function () {
       container.style.cursor = "";
+      hideLabels();
     });
+    network.on("hoverEdge", function (params) {
+      showLabels([params.edge]);
+    });
+    network.on("blurEdge", hideLabels);
 
     // Ctrl/Cmd + wheel zooms around the pointer; a plain wheel scrolls the page.
     container.addEventListener(
@@ -1000,6 +1036,7 @@
 
     onSchemeChange(function () {
       theme = graphTheme(container);
+      hideLabels();
       restyleAll();
     });
 
