@@ -92,6 +92,38 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("bibtex", "csl-json"), default="bibtex")
     exp.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     sources.set_defaults(run=run_sources)
+
+    graph = commands.add_parser("graph", help="ask the graph questions; export it",
+                                description="Query the typed graph: statistics, neighbourhoods, paths, reading "
+                                            "orders; export it for Gephi, D3, networkx or RDF tools.")
+    _add_root(graph)
+    graph_cmd = graph.add_subparsers(title="questions", metavar="QUESTION", dest="question")
+    g_stats = graph_cmd.add_parser("stats", help="pages and links by type, components, central pages, clusters")
+    g_near = graph_cmd.add_parser("neighbors", help="pages within --depth links of SLUG")
+    g_near.add_argument("slug", metavar="SLUG")
+    g_near.add_argument("--depth", type=int, default=1)
+    g_near.add_argument("--type", dest="link_type", default=None, metavar="LINKTYPE", help="follow only this link type")
+    g_path = graph_cmd.add_parser("path", help="the shortest chain of typed links from A to B")
+    g_path.add_argument("a", metavar="A")
+    g_path.add_argument("b", metavar="B")
+    g_path.add_argument("--type", dest="link_type", default=None, metavar="LINKTYPE", help="follow only this link type")
+    g_read = graph_cmd.add_parser("read", help="the prerequisites of SLUG (requires), in reading order")
+    g_read.add_argument("slug", metavar="SLUG")
+    g_export = graph_cmd.add_parser("export", help="write the graph as json, graphml, gexf or jsonld")
+    g_export.add_argument("--format", dest="export_format", choices=("json", "graphml", "gexf", "jsonld"), default="json")
+    g_export.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
+    for sub in (g_stats, g_near, g_path, g_read):
+        sub.add_argument("--format", choices=("text", "json"), default="text")
+    graph.set_defaults(run=run_graph)
+
+    suggest = commands.add_parser("suggest", help="links the graph suggests adding, ranked",
+                                  description="Graph evidence for missing typed links (an unreciprocated symmetric "
+                                              "link, two pages citing the same sources, many common neighbours) and "
+                                              "prose that names a page without linking it.")
+    _add_root(suggest)
+    suggest.add_argument("page", nargs="?", metavar="PAGE", help="only suggestions for this page")
+    suggest.add_argument("--format", choices=("text", "json"), default="text")
+    suggest.set_defaults(run=run_suggest)
     return parser
 
 
@@ -225,6 +257,126 @@ def run_sources(args) -> int:
             sys.stdout.write(data)
         return EXIT_OK
     raise UsageError("sources: say `import FILE.bib` or `export`")
+
+
+def run_graph(args) -> int:
+    from kgwiki import analysis, indexes
+    from kgwiki.pipeline import check
+
+    if not args.question:
+        raise UsageError("graph: say stats, neighbors SLUG, path A B, read SLUG or export")
+    wiki = check(resolve_root(args.root)).wiki
+    if args.question == "export":
+        data = indexes.EXPORTS[args.export_format](wiki)
+        if args.out:
+            from kgwiki.write import atomic_write
+            atomic_write(args.out.absolute(), data)
+            print(f"wrote {wiki.graph.number_of_nodes()} pages and {wiki.graph.number_of_edges()} links to {args.out}",
+                  file=sys.stderr)
+        else:
+            sys.stdout.buffer.write(data)
+        return EXIT_OK
+    if args.question == "stats":
+        return _print(args.format, _stats_json(analysis.stats(wiki)), _stats_text)
+    if args.question == "neighbors":
+        if args.depth < 1:
+            raise UsageError("--depth must be at least 1")
+        slug = page_slug(wiki, args.slug)
+        found = analysis.neighbors(wiki, slug, args.depth, args.link_type)
+        data = {"slug": slug, "neighbors": [_step_json(wiki, s) | {"depth": d} for d, s in found]}
+        return _print(args.format, data, lambda d: "\n".join(
+            f"{'  ' * (n['depth'] - 1)}{_arrow(n)} {n['to']}  ({n['title']})" for n in d["neighbors"]) or "no neighbours")
+    if args.question == "path":
+        a, b = page_slug(wiki, args.a), page_slug(wiki, args.b)
+        steps = analysis.shortest_path(wiki, a, b, args.link_type)
+        if steps is None:
+            print(f"no path from {a} to {b}" + (f" along `{args.link_type}` links" if args.link_type else ""),
+                  file=sys.stderr)
+            return EXIT_ERRORS
+        data = {"from": a, "to": b, "steps": [_step_json(wiki, s) for s in steps]}
+        return _print(args.format, data, lambda d: "\n".join(
+            [d["from"]] + [f"  {_arrow(s)} {s['to']}" for s in d["steps"]]))
+    if args.question == "read":
+        slug = page_slug(wiki, args.slug)
+        order = analysis.reading_order(wiki, slug)
+        data = {"slug": slug, "read_first": [{"slug": s, "title": wiki.pages[s].title} for s in order]}
+        return _print(args.format, data, lambda d: "\n".join(
+            [f"{i}. {p['title']} [[{p['slug']}]]" for i, p in enumerate(d["read_first"], 1)]
+            + [f"then: {wiki.pages[slug].title} [[{slug}]]"]) if d["read_first"] else
+            f"{wiki.pages[slug].title} has no prerequisites")
+    raise UsageError(f"graph: unknown question {args.question}")
+
+
+def run_suggest(args) -> int:
+    from kgwiki import analysis
+    from kgwiki.pipeline import check
+
+    wiki = check(resolve_root(args.root)).wiki
+    only = page_slug(wiki, args.page) if args.page else None
+    links = [s for s in analysis.suggested_links(wiki) if only in (None, s.page)]
+    mentions = [m for m in analysis.unlinked_mentions(wiki) if only in (None, m.page)]
+    data = {"links": [{"page": s.page, "target": s.target, "link_type": s.link_type, "evidence": s.evidence,
+                       "kind": s.kind, "score": s.score} for s in links],
+            "mentions": [{"page": m.page, "path": m.location.path, "line": m.location.line, "col": m.location.col,
+                          "text": m.text, "target": m.target} for m in mentions]}
+
+    def text(d):
+        rows = [f"{s['page']}: add a `{s['link_type']}` link to [[{s['target']}]] ({s['evidence']})" for s in d["links"]]
+        rows += [f"{m['path']}:{m['line']}:{m['col']}: link '{m['text']}' to [[{m['target']}]]" for m in d["mentions"]]
+        return "\n".join(rows) or "no suggestions"
+    return _print(args.format, data, text)
+
+
+def page_slug(wiki, name: str) -> str:
+    """A page named on the command line: slug, alias or title; unknown names get suggestions."""
+    slug = name if name in wiki.pages else wiki.names.resolve(name)
+    if slug is None:
+        from kgwiki.validate import Suggester
+        hint = Suggester(wiki).hint(name)
+        raise UsageError(f"no page {name!r}" + (f"; {hint}" if hint else ""))
+    return slug
+
+
+def _step_json(wiki, step) -> dict:
+    return {"from": step.source, "to": step.target, "link_type": step.link_type,
+            "direction": "forward" if step.forward else "backward", "title": wiki.pages[step.target].title}
+
+
+def _arrow(step: dict) -> str:
+    return f"--{step['link_type']}-->" if step["direction"] == "forward" else f"<--{step['link_type']}--"
+
+
+def _stats_json(st) -> dict:
+    return {"pages_by_type": st.pages_by_type, "links_by_type": st.links_by_type,
+            "components": {"count": len(st.components), "sizes": st.components[:20]},
+            "orphans": st.orphans,
+            "pagerank": [{"slug": s, "score": round(v, 6)} for s, v in st.pagerank],
+            "betweenness": [{"slug": s, "score": round(v, 6)} for s, v in st.betweenness],
+            "betweenness_exact": st.betweenness_exact,
+            "clusters": [{"size": size, "central": center, "members": members}
+                         for size, center, members in st.clusters]}
+
+
+def _stats_text(d: dict) -> str:
+    lines = ["Pages: " + ", ".join(f"{n} {t}" for t, n in d["pages_by_type"].items()),
+             "Links: " + ", ".join(f"{n} {t}" for t, n in d["links_by_type"].items()),
+             f"Connected components: {d['components']['count']} (largest {d['components']['sizes'][:1]})",
+             f"Orphans: {len(d['orphans'])}" + (f" ({', '.join(d['orphans'][:10])})" if d["orphans"] else ""),
+             "Most central (PageRank): " + ", ".join(p["slug"] for p in d["pagerank"]),
+             "Brokers (betweenness" + ("" if d["betweenness_exact"] else ", sampled") + "): "
+             + ", ".join(p["slug"] for p in d["betweenness"]),
+             f"Clusters (Louvain): {len(d['clusters'])}"]
+    lines += [f"  {c['size']:>5} pages around {c['central']}" for c in d["clusters"][:15]]
+    return "\n".join(lines)
+
+
+def _print(fmt: str, data: dict, text) -> int:
+    if fmt == "json":
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(text(data))
+    return EXIT_OK
 
 
 def exit_code(diagnostics: list[Diagnostic], strict: bool) -> int:

@@ -22,7 +22,7 @@ import markupsafe
 import networkx as nx
 import nh3
 
-from kgwiki import __version__, indexes, layout, syntax
+from kgwiki import __version__, analysis, indexes, layout, syntax
 from kgwiki.graph import Wiki
 from kgwiki.markdown_ext import LinkTarget, make_markdown
 from kgwiki.model import Diagnostic, Page
@@ -185,7 +185,7 @@ class Renderer:
             page=page, tags=[{"name": t, "url": tag_url(t)} for t in page.tags],
             type_listing_url=type_url(page.type), type_plural=plural(page.type),
             toc=toc, body=body_html, panels=panels, backlinks=backlinks, sources_cited=sources_cited,
-            reading_path=[self.item(s) for s in reading_path(ctx.requires, wiki, slug)],
+            reading_path=[self.item(s) for s in analysis.reading_order(wiki, slug, requires=ctx.requires)],
             addressed=self._addressed(slug) if page.type == "agenda" else [],
             source=source, map_data=map_data, map_count=len(map_nodes) - 1,
             map_fallback=[self.item(n, via=_via(graph, slug, n)) for n in map_nodes[1:]],
@@ -497,7 +497,7 @@ def make_context(wiki: Wiki, diagnostics: list[Diagnostic]) -> SiteContext:
     typed = sum(1 for _, _, k in wiki.graph.edges(keys=True) if k != "mentions")
     counts_line = f"{len(wiki.pages)} pages, {typed} typed links"
     return SiteContext(wiki, diagnostics, urls, indexes.pagerank(wiki), indexes.type_styles(wiki),
-                       indexes.link_styles(wiki), counts_line, requires_graph(wiki),
+                       indexes.link_styles(wiki), counts_line, analysis.links_of_type(wiki, "requires"),
                        sorted({p.type for p in wiki.pages.values()}))
 
 
@@ -536,26 +536,6 @@ def sitemap(base_url: str, paths: list[str]) -> bytes:
 
 
 # --- small pure helpers ---------------------------------------------------------------
-
-def requires_graph(wiki: Wiki) -> nx.DiGraph:
-    return nx.DiGraph((u, v) for u, v, k in wiki.graph.edges(keys=True) if k == "requires")
-
-
-def reading_path(requires: nx.DiGraph, wiki: Wiki, slug: str) -> list[str]:
-    """Every prerequisite of `slug` (the `requires` links, transitively), in an order readable top to bottom."""
-    if slug not in requires:
-        return []
-    needed = nx.descendants(requires, slug)
-    if not needed:
-        return []
-    sub = requires.subgraph(needed)
-    try:
-        # a prerequisite comes before whatever needs it
-        order = list(nx.lexicographical_topological_sort(sub.reverse(copy=False), key=lambda s: wiki.pages[s].title))
-    except nx.NetworkXUnfeasible:
-        return sorted(needed)  # a cycle: reported by link-cycle; still list them
-    return order
-
 
 def _via(graph: nx.MultiDiGraph, center: str, other: str) -> str:
     keys = sorted(graph.get_edge_data(center, other, default={})) or \

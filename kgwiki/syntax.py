@@ -19,7 +19,8 @@ from markdown.extensions.toc import slugify as _toc_slugify
 # --- front matter ----------------------------------------------------------
 
 FRONT_MATTER_OPEN = re.compile(r"\A---[ \t]*\n")
-FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+# Anchored on a literal newline: a `^` with re.M makes the engine try every position.
+FRONT_MATTER_CLOSE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?=\n|\Z)")
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,10 @@ def split_front_matter(text: str) -> Split:
     opening = FRONT_MATTER_OPEN.match(text)
     if not opening:
         return Split(None, 1, text, 1)
-    close = FRONT_MATTER_CLOSE.search(text, opening.end())
+    close = FRONT_MATTER_CLOSE.search(text, opening.end() - 1)
     if not close:
         return Split(None, 2, text, 1, unterminated=True)
-    yaml_text = text[opening.end():close.start()]
+    yaml_text = text[opening.end():close.start() + 1]
     after = close.end() + 1 if close.end() < len(text) else close.end()
     body_line = text.count("\n", 0, after) + 1
     return Split(yaml_text, 2, text[after:], body_line)

@@ -13,7 +13,7 @@ import networkx as nx
 import numpy
 from rapidfuzz import fuzz, process
 
-from kgwiki import sources_cited, syntax
+from kgwiki import analysis, sources_cited, syntax
 from kgwiki.graph import Wiki, citation_core
 from kgwiki.model import Diagnostic, Location, Page, Slug
 
@@ -273,6 +273,29 @@ def stale_sources_cited(wiki: Wiki) -> Iterator[Diagnostic]:
                         "the generated Sources cited block is out of date", "run `kgwiki cite` to update it")
 
 
+def unlinked_mentions(wiki: Wiki) -> Iterator[Diagnostic]:
+    if wiki.config.severity_of("unlinked-mention") == "off":
+        return
+    for m in analysis.unlinked_mentions(wiki):
+        yield _diag(wiki, "unlinked-mention", m.location, f"'{m.text}' names [[{m.target}]] without linking it",
+                    f"link it: [[{m.target}|{m.text}]]")
+
+
+def suggested_links(wiki: Wiki) -> Iterator[Diagnostic]:
+    if wiki.config.severity_of("suggested-link") == "off":
+        return
+    for s in analysis.suggested_links(wiki):
+        if s.kind == "missing-inverse":
+            continue  # already an asymmetric-link warning
+        page = wiki.pages[s.page]
+        lt = wiki.config.links[s.link_type]
+        line = next((h.line for h in page.headings if lt.section and h.text.casefold() == lt.section.casefold()), None)
+        where = f"under '{lt.section}'" if lt.section else f"to `{lt.field}`"
+        yield _diag(wiki, "suggested-link", Location(page.path, line, None),
+                    f"consider a `{s.link_type}` link to [[{s.target}]]: {s.evidence}",
+                    f"add - [[{s.target}]] — … {where}")
+
+
 # --- suggestions ------------------------------------------------------------------
 
 def _scorer(a: str, b: str, **kwargs) -> float:
@@ -351,5 +374,5 @@ class CitationSuggester:
 RULES: tuple[Rule, ...] = (
     broken_links, broken_anchors, wrong_link_types, self_links, duplicate_links, asymmetric_links,
     link_cycles, duplicate_slugs, alias_conflicts, titles_and_types, required_fields_and_sections,
-    orphans, uncited_sources, citation_problems, stale_sources_cited,
+    orphans, uncited_sources, citation_problems, stale_sources_cited, unlinked_mentions, suggested_links,
 )

@@ -700,8 +700,8 @@
     };
   }
 
-  function edgeColor(color) {
-    return { color: color, highlight: color, hover: color, inherit: false, opacity: 1 };
+  function edgeColor(color, opacity) {
+    return { color: color, highlight: color, hover: color, inherit: false, opacity: opacity === undefined ? 1 : opacity };
   }
 
   function arrowsOption(value) {
@@ -876,6 +876,10 @@
         byId.set(n.id, n);
         nodeItems.push(mapNode(n));
       }
+    });
+    // vis draws nodes in insertion order: put the current page last so it sits on top.
+    nodeItems.sort(function (a, b) {
+      return (byId.get(a.id).current ? 1 : 0) - (byId.get(b.id).current ? 1 : 0);
     });
     var edgeItems = (data.edges || [])
       .filter(function (e) {
@@ -1122,7 +1126,11 @@
         id: n.id,
         size: size,
         color: dimmed ? nodeColor(theme.dim, theme.dim, theme.ring) : nodeColor(color, color, theme.ring),
-        font: { size: Math.round(11 + size * 0.55), color: dimmed ? theme.dimLabel : theme.label },
+        font: {
+          size: Math.round(11 + size * 0.3),
+          color: dimmed ? theme.dimLabel : theme.label,
+          strokeColor: dimmed ? theme.dimLabel : theme.halo
+        },
         borderWidth: n.id === selectedId ? 3 : 1
       };
     }
@@ -1133,7 +1141,8 @@
       var dimmed = focusEdges && !focusEdges.has(i);
       return {
         id: i,
-        color: dimmed ? edgeColor(theme.dimEdge) : edgeColor(style.color || DEFAULT_EDGE_COLOR),
+        // Edges stay faint in the overview so nodes stand out; a selection brings its own to full strength.
+        color: dimmed ? edgeColor(theme.dimEdge) : edgeColor(style.color || DEFAULT_EDGE_COLOR, focusEdges ? 1 : 0.45),
         width: focusEdges && !dimmed ? 2 : 1
       };
     }
@@ -1226,13 +1235,14 @@
       }
     };
 
-    var network = new window.vis.Network(canvas, { nodes: nodes, edges: edges }, options);
-    network.fit({ animation: false });
-
-    // Toolbar over the canvas (a sibling, so it is not hidden inside role="img").
+    // Frame for the canvas and its toolbar (a sibling, so it is not hidden inside role="img").
+    // Wrap first: the network measures its container when it is created.
     var frame = el("div", "graph-frame explorer-frame");
     canvas.parentNode.insertBefore(frame, canvas);
     frame.appendChild(canvas);
+
+    var network = new window.vis.Network(canvas, { nodes: nodes, edges: edges }, options);
+    network.fit({ animation: false });
     frame.appendChild(graphToolbar(network, canvas, "Graph controls"));
 
     function updateCounts() {
