@@ -139,7 +139,7 @@ def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: 
     write.check_replaceable(site_dir.absolute())
     with no_gc():
         with _timed(timings, "render"):
-            files = render.render_site(result.wiki, result.diagnostics, jobs)
+            files = render.render_site(result.wiki, result.diagnostics, jobs).files
             artefacts = {
                 "graph.json": indexes.graph_json(result.wiki),
                 "graph.graphml": indexes.graph_graphml(result.wiki),

@@ -6,7 +6,9 @@ parallel worker processes on large wikis; the output is the same either way.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import multiprocessing
 import os
 import re
@@ -80,9 +82,9 @@ class SiteContext:
     ranks: dict[str, float]
     types: dict[str, dict[str, str]]
     links: dict[str, dict[str, Any]]
-    counts_line: str
     requires: nx.DiGraph
     used_types: list[str]
+    signature: str = ""  # digest of everything every page depends on: version, theme, settings
 
 
 class Renderer:
@@ -128,7 +130,7 @@ class Renderer:
         nav.append({"label": "Health", "url": "health.html", "current": path == "health.html"})
         return {"root": root, "wiki": {"title": wiki.config.title, "description": wiki.config.description},
                 "page_title": page_title, "body_kind": body_kind, "description": description, "nav": nav,
-                "version": __version__, "counts_line": self.ctx.counts_line}
+                "version": __version__}
 
     def template(self, name: str, **context) -> bytes:
         return self.env.get_template(name).render(**context).encode("utf-8")
@@ -159,7 +161,22 @@ class Renderer:
 
     # --- pages ------------------------------------------------------------------
 
-    def render_page(self, slug: str) -> tuple[str, bytes]:
+    def render_page(self, slug: str, previous: dict[str, tuple[str, bytes]] | None = None) -> tuple[str, bytes, str]:
+        """(path, HTML, render key). When `previous` holds output made from the same inputs (same key),
+        that output is reused: Markdown and the template, most of the cost, are skipped."""
+        context, body_source, citations = self.page_context(slug)
+        path = context["path"]
+        key = self.render_key(slug, context, body_source, citations)
+        if previous is not None and path in previous and previous[path][0] == key:
+            return path, previous[path][1], key
+        self.current_path = path
+        body_html, toc_tokens = self.markdown(body_source, citations)
+        context["body"] = body_html
+        context["toc"] = [t for t in _flatten_toc(toc_tokens) if t["level"] <= 3]
+        return path, self.template("page.html.j2", **context), key
+
+    def page_context(self, slug: str) -> tuple[dict[str, Any], str, dict[str, str]]:
+        """Everything the page template needs but the rendered body, which is made from the other two."""
         wiki, ctx = self.wiki, self.ctx
         page = wiki.pages[slug]
         path = ctx.urls[slug]
@@ -169,32 +186,40 @@ class Renderer:
         for r in wiki.citations_of(slug):
             if r.outcome == "resolved":
                 citations[r.citation.text] = relative(path, ctx.urls[r.sources[0]])
-        body_html, toc_tokens = self.markdown(self._body_without_generated_sections(page), citations)
-        toc = [t for t in _flatten_toc(toc_tokens) if t["level"] <= 3]
-
-        panels = self._panels(slug)
-        backlinks = self._backlinks(slug)
-        sources_cited = self._sources_cited(slug)
         rings = layout.neighbourhood(graph, slug)
         map_nodes = [slug] + [n for ring in rings for n in ring]
         map_data = self._map_data(slug, rings)
         linked = set(graph.successors(slug)) | set(graph.predecessors(slug)) | set(map_nodes)
-        source = self._source_facts(page) if page.type == "source" else None
         context = self.common(path, page.title, page.type, page.summary)
         context.update(
-            page=page, tags=[{"name": t, "url": tag_url(t)} for t in page.tags],
+            path=path, page=page, tags=[{"name": t, "url": tag_url(t)} for t in page.tags],
             type_listing_url=type_url(page.type), type_plural=plural(page.type),
-            toc=toc, body=body_html, panels=panels, backlinks=backlinks, sources_cited=sources_cited,
+            panels=self._panels(slug), backlinks=self._backlinks(slug), sources_cited=self._sources_cited(slug),
             reading_path=[self.item(s) for s in analysis.reading_order(wiki, slug, requires=ctx.requires)],
             addressed=self._addressed(slug) if page.type == "agenda" else [],
-            source=source, map_data=map_data, map_count=len(map_nodes) - 1,
+            source=self._source_facts(page) if page.type == "source" else None,
+            map_data=map_data, map_count=len(map_nodes) - 1,
             map_fallback=[self.item(n, via=_via(graph, slug, n)) for n in map_nodes[1:]],
             legend_types=[{"name": t, "color": ctx.types[t]["color"]}
                           for t in sorted({wiki.pages[n].type for n in map_nodes})],
             legend_links=[{"name": k, **ctx.links[k]} for k in sorted({e["type"] for e in map_data["edges"]})],
             previews=self.previews(linked),
         )
-        return path, self.template("page.html.j2", **context)
+        return context, self._body_without_generated_sections(page), citations
+
+    def render_key(self, slug: str, context: dict[str, Any], body_source: str, citations: dict[str, str]) -> str:
+        """A digest of every input of a page's HTML: equal keys, equal bytes."""
+        page = self.wiki.pages[slug]
+        targets = {}
+        for link in page.links:  # what each wikilink in the body renders as
+            target = self._link_target(link.target) if link.target else None
+            targets[link.target] = None if target is None else [target.slug, target.url, target.title, target.type,
+                                                                 target.summary]
+        material = {k: v for k, v in context.items() if k != "page"}
+        material["page"] = [page.slug, page.path, page.title, page.type, page.summary, page.aliases, page.tags]
+        data = json.dumps([self.ctx.signature, material, body_source, citations, targets], sort_keys=True,
+                          default=str, ensure_ascii=False)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     def _body_without_generated_sections(self, page: Page) -> str:
         """The body minus typed link sections (shown as panels) and the generated sources block."""
@@ -427,7 +452,9 @@ class Renderer:
         context.update(summary={"errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
                                 "pages": len(wiki.pages)},
                        wanted=wanted_rows, orphans=orphans, unsourced=unsourced, diagnostics=diagnostics,
-                       suggestions=[d for d in diagnostics if d["code"] == "suggested-link"])
+                       suggestions=[{"location": self.item(x.page)["title"], "message":
+                                     f"add a `{x.link_type}` link to {wiki.pages[x.target].title} ({x.evidence})"}
+                                    for x in analysis.suggested_links(wiki) if x.kind != "missing-inverse"][:200])
         return self.template("health.html.j2", **context)
 
     def _explorer(self) -> bytes:
@@ -453,52 +480,95 @@ class Renderer:
 
 # --- the whole site ---------------------------------------------------------------
 
-_WORKER: Renderer | None = None
+@dataclass
+class RenderedSite:
+    files: dict[str, bytes]
+    keys: dict[str, str]  # page path -> render key
+    reused: int = 0  # pages whose previous output was still right
 
 
-def _render_chunk(slugs: list[str]) -> list[tuple[str, bytes]]:
+_WORKER: tuple[Renderer, dict | None] | None = None
+
+
+def _render_chunk(slugs: list[str]) -> list[tuple[str, bytes, str]]:
     assert _WORKER is not None
-    return [_WORKER.render_page(s) for s in slugs]
+    renderer, previous = _WORKER
+    return [renderer.render_page(s, previous) for s in slugs]
 
 
-def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = None) -> dict[str, bytes]:
-    """Every file of the site: pages, listings, assets and the data they load."""
+def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = None,
+                previous: dict[str, tuple[str, bytes]] | None = None, slugs: Iterable[str] | None = None,
+                progress=None) -> RenderedSite:
+    """Every file of the site: pages, listings, assets and the data they load.
+
+    `previous` maps page paths to (render key, HTML) of an earlier build: pages whose key is
+    unchanged are not rendered again. `slugs` limits the pages rendered (listings and assets
+    are always made); `progress(done, total)` is called as pages are done."""
     global _WORKER
     ctx = make_context(wiki, diagnostics)
     renderer = Renderer(ctx)
     files: dict[str, bytes] = {}
-    slugs = sorted(wiki.pages)
+    keys: dict[str, str] = {}
+    slugs = sorted(wiki.pages) if slugs is None else sorted(slugs)
     jobs = jobs or os.cpu_count() or 1
+    done = 0
+
+    def collect(results):
+        nonlocal done
+        for path, data, key in results:
+            files[path] = data
+            keys[path] = key
+        done += len(results)
+        if progress:
+            progress(done, len(slugs))
+
     if jobs > 1 and len(slugs) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
         # Workers are forked after the renderer exists, so they share the wiki without pickling it.
-        _WORKER = renderer
+        _WORKER = (renderer, previous)
         size = max(16, len(slugs) // (jobs * 8))
         chunks = [slugs[i:i + size] for i in range(0, len(slugs), size)]
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 for result in pool.map(_render_chunk, chunks):
-                    files.update(result)
+                    collect(result)
         finally:
             _WORKER = None
     else:
-        for slug in slugs:
-            path, data = renderer.render_page(slug)
-            files[path] = data
+        for start in range(0, len(slugs), 64):
+            collect([renderer.render_page(s, previous) for s in slugs[start:start + 64]])
+    reused = sum(1 for p, k in keys.items() if previous and p in previous and previous[p][0] == k)
     files.update(renderer.render_listings())
     files.update(assets(wiki, ctx))
     if wiki.config.base_url:
         files["sitemap.xml"] = sitemap(wiki.config.base_url, sorted(p for p in files if p.endswith(".html")
                                                                     and p != "404.html"))
-    return files
+    return RenderedSite(files, keys, reused)
 
 
 def make_context(wiki: Wiki, diagnostics: list[Diagnostic]) -> SiteContext:
     urls = {slug: url_for(slug) for slug in wiki.pages}
-    typed = sum(1 for _, _, k in wiki.graph.edges(keys=True) if k != "mentions")
-    counts_line = f"{len(wiki.pages)} pages, {typed} typed links"
-    return SiteContext(wiki, diagnostics, urls, indexes.pagerank(wiki), indexes.type_styles(wiki),
-                       indexes.link_styles(wiki), counts_line, analysis.links_of_type(wiki, "requires"),
-                       sorted({p.type for p in wiki.pages.values()}))
+    ctx = SiteContext(wiki, diagnostics, urls, indexes.pagerank(wiki), indexes.type_styles(wiki),
+                      indexes.link_styles(wiki), analysis.links_of_type(wiki, "requires"),
+                      sorted({p.type for p in wiki.pages.values()}))
+    ctx.signature = site_signature(wiki, ctx)
+    return ctx
+
+
+def site_signature(wiki: Wiki, ctx: SiteContext) -> str:
+    """What every page's HTML depends on beyond its own data: kgwiki, the theme, the settings."""
+    config = wiki.config
+    digest = hashlib.sha256(f"{__version__}\n{config.title}\n{config.description}\n{config.allow_raw_html}\n"
+                            f"{sorted((n, repr(t)) for n, t in config.types.items())}\n"
+                            f"{sorted((n, repr(l)) for n, l in config.links.items())}\n"
+                            f"{ctx.used_types}\n{bool(wiki.sources)}\n{ctx.types}\n{ctx.links}".encode())
+    folders = [THEME / "templates"]
+    if config.theme_dir:
+        folders.insert(0, config.root / config.theme_dir / "templates")
+    for folder in folders:
+        if Path(str(folder)).is_dir():
+            for template in sorted(Path(str(folder)).glob("*.j2")):
+                digest.update(template.name.encode() + b"\0" + template.read_bytes())
+    return digest.hexdigest()
 
 
 def assets(wiki: Wiki, ctx: SiteContext) -> dict[str, bytes]:

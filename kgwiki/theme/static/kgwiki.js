@@ -1194,12 +1194,11 @@
     );
     var edges = new window.vis.DataSet(
       edgeList.map(function (e, i) {
-        var style = linkStyle(links, e.type);
         var item = edgeStyle(i);
         item.from = e.from;
         item.to = e.to;
-        item.dashes = dashesOption(style.dashes);
-        item.arrows = arrowsOption(style.arrows);
+        item.dashes = false; // dashes and arrows are switched on when zoomed in (see updateDetail)
+        item.arrows = "";
         item.hidden = initial.edges[i];
         edgeHidden[i] = item.hidden;
         return item;
@@ -1244,6 +1243,31 @@
     var network = new window.vis.Network(canvas, { nodes: nodes, edges: edges }, options);
     network.fit({ animation: false });
     frame.appendChild(graphToolbar(network, canvas, "Graph controls"));
+
+    // Level of detail: dash patterns and arrowheads are drawn in graph units, so in the zoomed-out
+    // overview they cost a lot (sub-pixel dashes) and show nothing. Draw them only when zoomed in.
+    var DETAIL_SCALE = 0.5;
+    var detailed = false;
+    var detailTimer = 0;
+    var styledEdges = [];
+    edgeList.forEach(function (e, i) {
+      var style = linkStyle(links, e.type);
+      if (style.dashes || style.arrows) styledEdges.push(i);
+    });
+    function updateDetail() {
+      detailTimer = 0;
+      var want = network.getScale() >= DETAIL_SCALE;
+      if (want === detailed) return;
+      detailed = want;
+      edges.update(styledEdges.map(function (i) {
+        var style = linkStyle(links, edgeList[i].type);
+        return { id: i, dashes: want ? dashesOption(style.dashes) : false, arrows: want ? arrowsOption(style.arrows) : "" };
+      }));
+    }
+    network.on("afterDrawing", function () {
+      if (!detailTimer && (network.getScale() >= DETAIL_SCALE) !== detailed) detailTimer = setTimeout(updateDetail, 0);
+    });
+    updateDetail();
 
     function updateCounts() {
       if (!counts) return;
