@@ -160,7 +160,8 @@ class NameIndex:
         self.by_path: dict[str, Slug] = {}
         self.by_alias: dict[str, list[Slug]] = defaultdict(list)
         self.by_title: dict[str, list[Slug]] = defaultdict(list)
-        for page in pages:
+        # shallowest first, so a name shared by several files goes to the shortest path (Obsidian's rule)
+        for page in sorted(pages, key=lambda p: (p.path.count("/"), p.path)):
             self.by_slug[syntax.normalise_name(page.slug)].append(page.slug)
             stem = PurePosixPath(page.path).stem
             if syntax.normalise_name(stem) != syntax.normalise_name(page.slug):

@@ -93,8 +93,11 @@ def _load_front_matter(split: syntax.Split, report) -> dict[str, Any]:
         data = yaml.load(split.front_matter, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = split.fm_line + mark.line if mark else split.fm_line
-        col = mark.column + 1 if mark else None
+        line, col = split.fm_line, None
+        if mark is not None:  # from the offset: PyYAML also breaks lines at U+0085, U+2028 and U+2029
+            index = min(mark.index, len(split.front_matter))
+            line = split.fm_line + split.front_matter.count("\n", 0, index)
+            col = index - (split.front_matter.rfind("\n", 0, index) + 1) + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         report("bad-front-matter", line, col, f"front matter is not valid YAML: {problem}",
                "quote values that contain `: `, `#` or start with a special character")
@@ -177,7 +180,7 @@ def _kind(value: Any) -> str:
 # --- body ----------------------------------------------------------------------
 
 def _headings(masked: str, lines: syntax.LineIndex):
-    for offset, level, text, _ in syntax.find_headings(masked):
+    for offset, level, text, _ in syntax.find_headings(masked, lines.text):
         yield Heading(level, text, syntax.anchor_id(text), lines.position(offset)[0])
 
 
@@ -215,7 +218,7 @@ def _typed_bullets(masked: str, raw_links, config: Config) -> dict[int, tuple[st
     sections = config.section_links()
     if not sections:
         return {}
-    headings = list(syntax.find_headings(masked))
+    headings = list(syntax.find_headings(masked))  # positions only
     by_offset = {link.offset: link for link in raw_links}
     typed: dict[int, tuple[str, str | None]] = {}
     for i, (_, _, text, end) in enumerate(headings):
@@ -239,12 +242,8 @@ def _field_links(path, split: syntax.Split, meta, config: Config, report):
     for field, link_type in sorted(config.field_links().items()):
         for value in meta.get(field, ()):
             target, anchor, label, _ = syntax.parse_link_inner(value.strip().removeprefix("[[").removesuffix("]]"))
-            row = syntax.value_line(yaml_text, field, value)
-            line = split.fm_line + row if row is not None else 1
-            col = None
-            if row is not None:
-                text_line = yaml_text.split("\n")[row]
-                col = text_line.find(value) + 1 if value in text_line else 1
+            where = syntax.value_position(yaml_text, field, value)
+            line, col = (split.fm_line + where[0], where[1] + 1) if where else (1, None)
             problem = syntax.target_problem(target) if target else "is empty"
             if problem:
                 report("malformed-link", line, col, f"`{field}` target {target!r} {problem}")

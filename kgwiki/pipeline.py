@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from kgwiki.config import Config, load_config
 from kgwiki.graph import Wiki, build_wiki
-from kgwiki.model import Diagnostic, Location, ParseResult
+from kgwiki.model import Diagnostic, Location, ParseResult, SourceFile
 from kgwiki.parse import parse_page
 from kgwiki.read import find_markdown, read_file
 from kgwiki.validate import validate
@@ -69,12 +69,12 @@ def check(root: Path, config: Config | None = None, jobs: int | None = None) -> 
     timings: dict[str, float] = {}
     config = config or load_config(root)
     with no_gc():
-        return _check(config, jobs, timings)
+        with _timed(timings, "read+parse"):
+            parsed = read_and_parse(config, jobs)
+        return _resolve_and_validate(config, [r for _, r in parsed], timings)
 
 
-def _check(config: Config, jobs: int | None, timings: dict[str, float]) -> CheckResult:
-    with _timed(timings, "read+parse"):
-        parsed = read_and_parse(config, jobs)
+def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: dict[str, float]) -> CheckResult:
     with _timed(timings, "graph"):
         wiki = build_wiki([r.page for r in parsed if r.page], config)
     with _timed(timings, "validate"):
@@ -82,28 +82,45 @@ def _check(config: Config, jobs: int | None, timings: dict[str, float]) -> Check
     return CheckResult(config, wiki, diagnostics, timings)
 
 
-def read_and_parse(config: Config, jobs: int | None = None) -> list[ParseResult]:
-    """Find, decode and parse every page; pure per-file work, so large wikis use every core."""
-    found = list(find_markdown(config))
-    work = [(rel, str(abspath)) for rel, abspath, problem in found if not problem]
-    results = [_unreadable(config, rel, problem) for rel, _, problem in found if problem]
+def read_sources(config: Config) -> tuple[list[SourceFile], list[ParseResult]]:
+    """Every content file decoded, and a ParseResult carrying the diagnostic of each one that is not."""
+    sources, unreadable = [], []
+    for rel, abspath, problem in find_markdown(config):
+        source = None
+        if not problem:
+            source, problem = read_file(abspath, rel)
+        if source:
+            sources.append(source)
+        else:
+            unreadable.append(_unreadable(config, rel, problem))
+    return sources, unreadable
+
+
+def read_and_parse(config: Config, jobs: int | None = None, cache=None) -> list[tuple[str | None, ParseResult]]:
+    """(content key, ParseResult) for every file: from `cache` when it holds the same content,
+    else parsed, in parallel on large wikis (parsing is pure per-file work)."""
+    from kgwiki.cache import content_key
+
+    sources, unreadable = read_sources(config)
+    keyed = [(content_key(s), s) for s in sources] if cache is not None else [(None, s) for s in sources]
+    done = {key: cache.get(key) for key, _ in keyed if cache is not None and key is not None}
+    todo = [s for key, s in keyed if done.get(key) is None]
     jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
-        chunks = [work[i:i + CHUNK] for i in range(0, len(work), CHUNK)]
+    fresh: list[ParseResult] = []
+    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for chunk_results in pool.map(_read_and_parse_chunk, [config] * len(chunks), chunks):
-                results.extend(chunk_results)
+            for chunk_results in pool.map(_parse_chunk, [config] * len(chunks), chunks):
+                fresh.extend(chunk_results)
     else:
-        results.extend(_read_and_parse_chunk(config, work))
-    return results
+        fresh = _parse_chunk(config, todo)
+    by_path = {r.page.path: r for r in fresh if r.page}
+    results = [(key, done.get(key) or by_path[s.path]) for key, s in keyed]
+    return results + [(None, r) for r in unreadable]
 
 
-def _read_and_parse_chunk(config: Config, work: list[tuple[str, str]]) -> list[ParseResult]:
-    results = []
-    for rel, abspath in work:
-        source, problem = read_file(Path(abspath), rel)
-        results.append(parse_page(source, config) if source else _unreadable(config, rel, problem))
-    return results
+def _parse_chunk(config: Config, sources: list[SourceFile]) -> list[ParseResult]:
+    return [parse_page(source, config) for source in sources]
 
 
 def _unreadable(config: Config, rel: str, problem: str) -> ParseResult:

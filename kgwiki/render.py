@@ -224,7 +224,7 @@ class Renderer:
     def _body_without_generated_sections(self, page: Page) -> str:
         """The body minus typed link sections (shown as panels) and the generated sources block."""
         masked = syntax.mask_code(page.body)
-        headings = list(syntax.find_headings(masked))
+        headings = list(syntax.find_headings(masked, page.body))
         cuts = []
         for i, (start, _, text, _) in enumerate(headings):
             end = headings[i + 1][0] if i + 1 < len(headings) else len(page.body)

@@ -52,18 +52,23 @@ def field_line(yaml_text: str, field: str) -> int | None:
     return yaml_text.count("\n", 0, m.start()) if m else None
 
 
-def value_line(yaml_text: str, field: str, value: str) -> int | None:
-    """0-based line where `value` is written under `field` (inline or block list)."""
+def value_position(yaml_text: str, field: str, value: str) -> tuple[int, int] | None:
+    """(0-based line, 0-based column) where list item `value` is written under `field`
+    (inline `[a, b]` or a block list), or the field's own line when it cannot be told."""
     start = field_line(yaml_text, field)
     if start is None:
         return None
     lines = yaml_text.split("\n")
+    item = re.compile(rf"(?:^|[\[,\s-])[\s\"']*({re.escape(value)})[\"']?\s*(?=[,\]]|$)")
     for i in range(start, len(lines)):
         if i > start and re.match(r"[^\s-]", lines[i]):
             break  # the next top-level key
-        if value in lines[i]:
-            return i
-    return start
+        text = lines[i]
+        offset = text.index(":") + 1 if i == start and ":" in text else 0
+        m = item.search(text, offset)
+        if m:
+            return i, m.start(1)
+    return start, 0
 
 
 # --- masking code and comments -----------------------------------------------
@@ -114,6 +119,7 @@ class LineIndex:
     """Offset -> (line, col), both 1-based, in O(log n)."""
 
     def __init__(self, text: str, first_line: int = 1):
+        self.text = text
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.first_line = first_line
 
@@ -321,10 +327,14 @@ def anchor_id(text: str) -> str:
 HEADING_AFTER_NEWLINE = re.compile(r"\n {0,3}(?P<hashes>#{1,6})[ \t]+(?P<text>[^\n]*?)(?:[ \t]+#+)?[ \t]*(?=\n)")
 
 
-def find_headings(masked: str) -> Iterator[tuple[int, int, str, int]]:
-    """(offset, level, visible text, end offset) of each ATX heading."""
+def find_headings(masked: str, original: str | None = None) -> Iterator[tuple[int, int, str, int]]:
+    """(offset, level, visible text, end offset) of each ATX heading.
+
+    Headings are found in the masked text (so none is found inside code), but their text is
+    read from `original` when given, so inline code in a heading keeps its words."""
     for m in HEADING_AFTER_NEWLINE.finditer("\n" + masked + "\n"):
-        yield m.start(), len(m.group("hashes")), heading_text(m.group("text")), m.end() - 1
+        raw = m.group("text") if original is None else original[m.start("text") - 1:m.end("text") - 1]
+        yield m.start(), len(m.group("hashes")), heading_text(raw), m.end() - 1
 
 
 @functools.lru_cache(maxsize=1 << 16)

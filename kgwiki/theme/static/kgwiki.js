@@ -675,9 +675,7 @@
       halo: cssVar(node, "--graph-halo", "#ffffff"),
       muted: cssVar(node, "--graph-edge-label", "#57606a"),
       ring: cssVar(node, "--graph-ring", "#1f2328"),
-      dim: cssVar(node, "--graph-dim", "#d0d7de"),
-      dimLabel: cssVar(node, "--graph-dim-label", "#aab3bd"),
-      dimEdge: cssVar(node, "--graph-dim-edge", "rgba(150,160,170,0.15)")
+      veil: cssVar(node, "--graph-veil", "rgba(250,251,252,0.82)")
     };
   }
 
@@ -1114,36 +1112,46 @@
 
     var nodeHidden = new Map();
     var edgeHidden = new Array(edgeList.length);
-    var focusSet = null; // Set of node ids shown at full strength while a node is selected
-    var focusEdges = null; // Set of edge indices connected to the selected node
+    // Selection state. The highlight is painted over the canvas (see drawFocus) instead of restyling
+    // every node and edge through the DataSets, which takes seconds at 10,000 nodes.
+    var focusSet = null; // node ids of the selected node and its neighbours
+    var focusEdges = null; // indices of the visible edges touching the selected node
     var selectedId = null;
 
-    function nodeStyle(n) {
-      var size = sizeOf.get(n.id);
-      var dimmed = focusSet && !focusSet.has(n.id);
-      var color = typeColor(types, n.type);
-      return {
-        id: n.id,
-        size: size,
-        color: dimmed ? nodeColor(theme.dim, theme.dim, theme.ring) : nodeColor(color, color, theme.ring),
-        font: {
-          size: Math.round(11 + size * 0.3),
-          color: dimmed ? theme.dimLabel : theme.label,
-          strokeColor: dimmed ? theme.dimLabel : theme.halo
-        },
-        borderWidth: n.id === selectedId ? 3 : 1
-      };
+    function fontSize(id) {
+      return Math.round(11 + sizeOf.get(id) * 0.3);
     }
 
-    function edgeStyle(i) {
-      var e = edgeList[i];
+    function nodeItem(n) {
+      var color = typeColor(types, n.type);
+      var item = {
+        id: n.id,
+        label: str(n.label || n.id),
+        x: Number(n.x) || 0,
+        y: Number(n.y) || 0,
+        size: sizeOf.get(n.id),
+        color: nodeColor(color, color, theme.ring),
+        font: { size: fontSize(n.id) },
+        title: nodeTooltip(n)
+      };
+      if (types[n.type] && types[n.type].shape) item.shape = types[n.type].shape;
+      return item;
+    }
+
+    // Large graphs draw plain lines: dash patterns and arrowheads are computed in graph units and
+    // cost seconds per frame at 10,000+ edges. The selection overlay always draws them.
+    var fullEdgeStyle = edgeList.length <= 2000;
+
+    function edgeItem(e, i) {
       var style = linkStyle(links, e.type);
-      var dimmed = focusEdges && !focusEdges.has(i);
       return {
         id: i,
-        // Edges stay faint in the overview so nodes stand out; a selection brings its own to full strength.
-        color: dimmed ? edgeColor(theme.dimEdge) : edgeColor(style.color || DEFAULT_EDGE_COLOR, focusEdges ? 1 : 0.45),
-        width: focusEdges && !dimmed ? 2 : 1
+        from: e.from,
+        to: e.to,
+        // Faint in the overview so that nodes stand out.
+        color: edgeColor(style.color || DEFAULT_EDGE_COLOR, 0.45),
+        dashes: fullEdgeStyle ? dashesOption(style.dashes) : false,
+        arrows: fullEdgeStyle ? arrowsOption(style.arrows) : ""
       };
     }
 
@@ -1181,24 +1189,15 @@
     var initial = computeVisibility();
     var nodes = new window.vis.DataSet(
       list.map(function (n) {
-        var item = nodeStyle(n);
-        item.label = str(n.label || n.id);
-        item.x = Number(n.x) || 0;
-        item.y = Number(n.y) || 0;
-        item.title = nodeTooltip(n);
+        var item = nodeItem(n);
         item.hidden = initial.nodes.get(n.id);
         nodeHidden.set(n.id, item.hidden);
-        if (types[n.type] && types[n.type].shape) item.shape = types[n.type].shape;
         return item;
       })
     );
     var edges = new window.vis.DataSet(
       edgeList.map(function (e, i) {
-        var item = edgeStyle(i);
-        item.from = e.from;
-        item.to = e.to;
-        item.dashes = false; // dashes and arrows are switched on when zoomed in (see updateDetail)
-        item.arrows = "";
+        var item = edgeItem(e, i);
         item.hidden = initial.edges[i];
         edgeHidden[i] = item.hidden;
         return item;
@@ -1230,7 +1229,7 @@
         hoverWidth: 0.5,
         selectionWidth: 1,
         arrowStrikethrough: false,
-        arrows: { to: { scaleFactor: 0.5 } }
+        arrows: { to: { scaleFactor: 0.5 }, from: { scaleFactor: 0.5 } }
       }
     };
 
@@ -1244,30 +1243,6 @@
     network.fit({ animation: false });
     frame.appendChild(graphToolbar(network, canvas, "Graph controls"));
 
-    // Level of detail: dash patterns and arrowheads are drawn in graph units, so in the zoomed-out
-    // overview they cost a lot (sub-pixel dashes) and show nothing. Draw them only when zoomed in.
-    var DETAIL_SCALE = 0.5;
-    var detailed = false;
-    var detailTimer = 0;
-    var styledEdges = [];
-    edgeList.forEach(function (e, i) {
-      var style = linkStyle(links, e.type);
-      if (style.dashes || style.arrows) styledEdges.push(i);
-    });
-    function updateDetail() {
-      detailTimer = 0;
-      var want = network.getScale() >= DETAIL_SCALE;
-      if (want === detailed) return;
-      detailed = want;
-      edges.update(styledEdges.map(function (i) {
-        var style = linkStyle(links, edgeList[i].type);
-        return { id: i, dashes: want ? dashesOption(style.dashes) : false, arrows: want ? arrowsOption(style.arrows) : "" };
-      }));
-    }
-    network.on("afterDrawing", function () {
-      if (!detailTimer && (network.getScale() >= DETAIL_SCALE) !== detailed) detailTimer = setTimeout(updateDetail, 0);
-    });
-    updateDetail();
 
     function updateCounts() {
       if (!counts) return;
@@ -1308,28 +1283,6 @@
     }
 
     // --- Selection: highlight a node and its neighbours, grey out the rest ---
-    function restyle(nodeIds, edgeIndices) {
-      var nodeChanges = [];
-      nodeIds.forEach(function (id) {
-        nodeChanges.push(nodeStyle(byId.get(id)));
-      });
-      var edgeChanges = [];
-      edgeIndices.forEach(function (i) {
-        edgeChanges.push(edgeStyle(i));
-      });
-      if (nodeChanges.length) nodes.update(nodeChanges);
-      if (edgeChanges.length) edges.update(edgeChanges);
-    }
-
-    function allNodeIds() {
-      return Array.from(byId.keys());
-    }
-    function allEdgeIndices() {
-      return edgeList.map(function (e, i) {
-        return i;
-      });
-    }
-
     function highlight(id) {
       var neighbourSet = new Set([id]);
       var edgeSet = new Set();
@@ -1339,41 +1292,144 @@
         neighbourSet.add(edgeList[i].from);
         neighbourSet.add(edgeList[i].to);
       });
-      var wasFocused = !!focusSet;
-      var oldNodes = focusSet;
-      var oldEdges = focusEdges;
-      var oldSelected = selectedId;
       focusSet = neighbourSet;
       focusEdges = edgeSet;
       selectedId = id;
-      if (!wasFocused) {
-        restyle(allNodeIds(), allEdgeIndices());
-      } else {
-        // Only the nodes/edges whose state changed need new styles.
-        var touchedNodes = new Set(oldNodes);
-        neighbourSet.forEach(function (n) {
-          touchedNodes.add(n);
-        });
-        if (oldSelected !== null) touchedNodes.add(oldSelected);
-        var touchedEdges = new Set(oldEdges);
-        edgeSet.forEach(function (i) {
-          touchedEdges.add(i);
-        });
-        restyle(touchedNodes, touchedEdges);
-      }
       network.selectNodes([id], false);
+      network.redraw();
       showInfo(id, neighbourSet);
     }
 
     function clearSelection() {
-      if (!focusSet) return;
+      if (selectedId === null) return;
       focusSet = null;
       focusEdges = null;
       selectedId = null;
-      restyle(allNodeIds(), allEdgeIndices());
       network.unselectAll();
+      network.redraw();
       showHint();
     }
+
+    function arrowEnds(value) {
+      var a = arrowsOption(value);
+      if (typeof a === "string") return { to: a.indexOf("to") !== -1, from: a.indexOf("from") !== -1 };
+      return {
+        to: !!(a && a.to && a.to.enabled !== false),
+        from: !!(a && a.from && a.from.enabled !== false)
+      };
+    }
+
+    function drawArrow(ctx, from, to, gap, scale) {
+      var dx = to.x - from.x;
+      var dy = to.y - from.y;
+      var len = Math.sqrt(dx * dx + dy * dy);
+      if (len < 1e-6) return;
+      var ux = dx / len;
+      var uy = dy / len;
+      var tipX = to.x - ux * gap;
+      var tipY = to.y - uy * gap;
+      var l = 9 / scale;
+      var w = 4 / scale;
+      ctx.beginPath();
+      ctx.moveTo(tipX, tipY);
+      ctx.lineTo(tipX - ux * l - uy * w, tipY - uy * l + ux * w);
+      ctx.lineTo(tipX - ux * l + uy * w, tipY - uy * l - ux * w);
+      ctx.closePath();
+      ctx.fill();
+    }
+
+    /** Paint the selection: veil the whole graph, then redraw the selected neighbourhood on top. */
+    function drawFocus(ctx) {
+      if (selectedId === null || !focusSet) return;
+      var scale = network.getScale();
+      var w = canvas.clientWidth;
+      var h = canvas.clientHeight;
+      var topLeft = network.DOMtoCanvas({ x: 0, y: 0 });
+      var bottomRight = network.DOMtoCanvas({ x: w, y: h });
+      var ids = Array.from(focusSet);
+      var pos = network.getPositions(ids);
+      ctx.save();
+      ctx.fillStyle = theme.veil;
+      ctx.fillRect(topLeft.x, topLeft.y, bottomRight.x - topLeft.x, bottomRight.y - topLeft.y);
+
+      // Edges of the selected node, in their link colour, dashes and arrowheads at screen scale.
+      ctx.lineWidth = 2 / scale;
+      ctx.lineCap = "round";
+      focusEdges.forEach(function (i) {
+        var e = edgeList[i];
+        var a = pos[e.from];
+        var b = pos[e.to];
+        if (!a || !b || e.from === e.to) return;
+        var style = linkStyle(links, e.type);
+        var color = style.color || DEFAULT_EDGE_COLOR;
+        var dashes = dashesOption(style.dashes);
+        ctx.strokeStyle = color;
+        ctx.fillStyle = color;
+        ctx.setLineDash(
+          dashes
+            ? dashes.map(function (d) {
+                return (d * 1.2) / scale;
+              })
+            : []
+        );
+        ctx.beginPath();
+        ctx.moveTo(a.x, a.y);
+        ctx.lineTo(b.x, b.y);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        var ends = arrowEnds(style.arrows);
+        if (ends.to) drawArrow(ctx, a, b, sizeOf.get(e.to) + 1 / scale, scale);
+        if (ends.from) drawArrow(ctx, b, a, sizeOf.get(e.from) + 1 / scale, scale);
+      });
+
+      // Nodes: the selected one last, with a ring.
+      ids.sort(function (x, y) {
+        return (x === selectedId) - (y === selectedId);
+      });
+      ids.forEach(function (id) {
+        var p = pos[id];
+        if (!p || nodeHidden.get(id)) return;
+        var r = sizeOf.get(id);
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+        ctx.fillStyle = typeColor(types, byId.get(id).type);
+        ctx.fill();
+        if (id === selectedId) {
+          ctx.lineWidth = 3 / scale;
+          ctx.strokeStyle = theme.ring;
+          ctx.stroke();
+        }
+      });
+
+      // Labels at a readable screen size; with many neighbours, only the most central are named.
+      var named = ids
+        .filter(function (id) {
+          return pos[id] && !nodeHidden.get(id);
+        })
+        .sort(function (x, y) {
+          if (x === selectedId) return -1;
+          if (y === selectedId) return 1;
+          return sizeOf.get(y) - sizeOf.get(x);
+        })
+        .slice(0, 40);
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      ctx.lineJoin = "round";
+      named.forEach(function (id) {
+        var p = pos[id];
+        var px = Math.max(11, Math.min(18, fontSize(id) * scale)) + (id === selectedId ? 2 : 0);
+        ctx.font = (id === selectedId ? "bold " : "") + px / scale + "px " + theme.font.replace(/"/g, "");
+        var text = str(byId.get(id).label || id);
+        var y = p.y + sizeOf.get(id) + 4 / scale;
+        ctx.lineWidth = 4 / scale;
+        ctx.strokeStyle = theme.halo;
+        ctx.strokeText(text, p.x, y);
+        ctx.fillStyle = theme.label;
+        ctx.fillText(text, p.x, y);
+      });
+      ctx.restore();
+    }
+    network.on("afterDrawing", drawFocus);
 
     function showHint() {
       if (!info) return;
@@ -1547,7 +1603,6 @@
     onSchemeChange(function () {
       theme = graphTheme(canvas);
       network.setOptions({ nodes: { font: { face: theme.font, color: theme.label, strokeColor: theme.halo } } });
-      restyle(allNodeIds(), allEdgeIndices());
     });
 
     updateCounts();

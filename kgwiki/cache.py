@@ -1,0 +1,67 @@
+"""build/cache/: parse results keyed by content, and the manifest of the last build.
+
+Both are keyed by kgwiki's version and the wiki's settings; anything that does not
+load cleanly, or was made by another version or configuration, is discarded and
+rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kgwiki import __version__
+from kgwiki.model import ParseResult, SourceFile
+from kgwiki.write import atomic_write
+
+FORMAT = 1  # bump when the cached data's shape changes
+
+
+def content_key(source: SourceFile) -> str:
+    return hashlib.sha1(source.path.encode() + b"\0" + source.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def settings_key(config_bytes: bytes) -> str:
+    """What makes cached parse results valid: kgwiki's version, the cache format and wiki.toml."""
+    return hashlib.sha256(f"{__version__}\0{FORMAT}\0".encode() + config_bytes).hexdigest()
+
+
+@dataclass
+class BuildCache:
+    folder: Path
+    settings: str
+    parsed: dict[str, ParseResult] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    hits: int = 0
+
+    @classmethod
+    def load(cls, folder: Path, settings: str) -> "BuildCache":
+        cache = cls(folder, settings)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("settings") != settings:
+                return cache
+            with open(folder / "parsed.pickle", "rb") as fh:
+                parsed = pickle.load(fh)
+            if not isinstance(parsed, dict) or not all(isinstance(v, ParseResult) for v in parsed.values()):
+                return cache
+        except Exception:  # a corrupt or foreign cache is discarded, whatever is wrong with it
+            return cache
+        cache.parsed, cache.manifest = parsed, manifest
+        return cache
+
+    def get(self, key: str) -> ParseResult | None:
+        result = self.parsed.get(key)
+        if result is not None:
+            self.hits += 1
+        return result
+
+    def save(self, parsed: dict[str, ParseResult], manifest: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.folder / "parsed.pickle", pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write(self.folder / "manifest.json",
+                     json.dumps({**manifest, "settings": self.settings}, sort_keys=True).encode())
