@@ -18,7 +18,7 @@ import bibtexparser
 import yaml
 from bibtexparser import middlewares as mw
 
-from kgwiki.graph import Source, Wiki
+from kgwiki.graph import Source, Wiki, surname_key
 from kgwiki.write import atomic_write
 
 # kind <-> BibTeX entry type and the field that holds the venue
@@ -72,14 +72,24 @@ def import_file(wiki: Wiki, bib_path: Path, folder: str | None = None) -> Import
     return report
 
 
+VERBATIM_FIELDS = {"url", "doi", "eprint", "archiveprefix"}  # never LaTeX: `%`, `~` and `_` are literal there
+
+
 def parse_bibtex(text: str):
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # failures are reported by us, with lines
-    stack = [mw.LatexDecodingMiddleware(), mw.SeparateCoAuthors(), mw.SplitNameParts()]
+    stack = [mw.SeparateCoAuthors(), mw.SplitNameParts()]
     return bibtexparser.parse_string(text, append_middleware=stack)
 
 
+def _delatex(value: str) -> str:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="verbatim").latex_to_text(value)
+
+
 def entry_to_meta(entry) -> tuple[dict, str | None]:
-    fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
+    fields = {k.lower(): (f.value if k.lower() in VERBATIM_FIELDS or not isinstance(f.value, str) else _delatex(f.value))
+              for k, f in entry.fields_dict.items()}
     title = _clean(fields.get("title", ""))
     if not title:
         return {}, "no title"
@@ -104,8 +114,7 @@ def entry_to_meta(entry) -> tuple[dict, str | None]:
         meta["doi"] = fields["doi"].strip()
     arxiv = fields.get("eprint") if str(fields.get("archiveprefix", "arxiv")).lower() == "arxiv" else None
     if arxiv:
-        meta["arxiv"] = str(arxiv).strip()
-        meta.setdefault("url", f"https://arxiv.org/abs/{meta['arxiv']}")
+        meta["arxiv"] = str(arxiv).strip()  # the site links it; no url is invented, so a round trip is exact
     if fields.get("kgwiki-alt-years"):
         meta["alt_years"] = [int(y) for y in re.findall(r"\d{4}", fields["kgwiki-alt-years"])]
     if fields.get("kgwiki-cite-as"):
@@ -115,7 +124,7 @@ def entry_to_meta(entry) -> tuple[dict, str | None]:
 
 def make_slug(authors: list[str], year: int | None, title: str) -> str:
     """`hubinger-2019-risks-from-learned-optimization`: first author's surname, year, first title words."""
-    surname = authors[0].split()[-1] if authors else "anon"
+    surname = surname_key(authors[0]) if authors else "anon"
     words = [w for w in _ascii(title).lower().split() if w not in STOPWORDS][:4]
     parts = [_ascii(surname).lower(), str(year or "nd"), *words]
     return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", "-".join(parts))).strip("-")
@@ -197,13 +206,15 @@ def _source_folder(wiki: Wiki) -> str:
 def _person(parts) -> str:
     """bibtexparser's NameParts -> "First von Last, Jr"."""
     if isinstance(parts, str):
-        return parts.strip()
-    name = " ".join([*parts.first, *parts.von, *parts.last])
-    return f"{name}, {' '.join(parts.jr)}" if parts.jr else name
+        return _delatex(parts).strip()
+    name = _delatex(" ".join([*parts.first, *parts.von, *parts.last]))
+    return f"{name}, {_delatex(' '.join(parts.jr))}" if parts.jr else name
 
 
 def _bib_name(name: str) -> str:
-    """"Johannes von Oswald" -> "von Oswald, Johannes" (unambiguous in BibTeX)."""
+    """"Johannes von Oswald" -> "von Oswald, Johannes" (unambiguous in BibTeX); "Last, First" stays."""
+    if "," in name:
+        return name
     words = name.split()
     if len(words) < 2:
         return name
@@ -214,8 +225,8 @@ def _bib_name(name: str) -> str:
 
 
 def _csl_name(name: str) -> dict:
-    family, _, given = _bib_name(name).partition(", ")
-    return {"family": family, "given": given} if given else {"literal": name}
+    family, _, given = _bib_name(name).partition(",")
+    return {"family": family.strip(), "given": given.strip()} if given.strip() else {"literal": name}
 
 
 def _clean(value) -> str:
@@ -227,8 +238,9 @@ def _brace(text: str) -> str:
 
 
 def _latex(text: str) -> str:
-    """Escape the characters LaTeX reads as commands (the importer's decoder reads them back)."""
-    return re.sub(r"([&%$#_])", r"\\\1", text)
+    """Escape what LaTeX would read as commands or ligatures (the importer's decoder reads them back)."""
+    text = re.sub(r"([&%$#_])", r"\\\1", text)
+    return text.replace("~", "\\textasciitilde{}").replace("--", "-{}-").replace("--", "-{}-")
 
 
 def _ascii(text: str) -> str:

@@ -69,7 +69,7 @@ def plan_page(wiki: Wiki, slug: str, abspath: Path) -> Plan:
         bom, text = _decode(original)
     except UnicodeDecodeError:
         return Plan(page.path, abspath, original, problem="not UTF-8")
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
     try:
         span = sources_cited.find_block(text)
     except sources_cited.MarkerError as exc:

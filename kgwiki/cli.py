@@ -87,10 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     sources_cmd = sources.add_subparsers(title="actions", metavar="ACTION", dest="action")
     imp = sources_cmd.add_parser("import", help="create one source page per BibTeX entry (never overwrites)")
     imp.add_argument("file", type=Path, metavar="FILE.bib")
+    _add_root(imp, after_command=True)
     imp.add_argument("--folder", default=None, help="where to create pages (default: the source type's folder)")
     exp = sources_cmd.add_parser("export", help="write every source as BibTeX or CSL-JSON")
     exp.add_argument("--format", choices=("bibtex", "csl-json"), default="bibtex")
     exp.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
+    _add_root(exp, after_command=True)
     sources.set_defaults(run=run_sources)
 
     graph = commands.add_parser("graph", help="ask the graph questions; export it",
@@ -127,8 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_root(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, default=None,
+def _add_root(parser: argparse.ArgumentParser, after_command: bool = False) -> None:
+    """--root; on a sub-subcommand it must not reset a --root given before the action."""
+    parser.add_argument("--root", type=Path, default=argparse.SUPPRESS if after_command else None,
                         help="the wiki's folder (default: the nearest folder upwards holding wiki.toml, "
                              "else the current folder)")
 

@@ -302,8 +302,8 @@ class CitationIndex:
             return None, ()  # `Opus (2024)`: a single capitalised word before a year is likely prose
         same_year = [s for s in same_author if c.year in s.years]
         if not same_year:
-            candidates = self._narrow(same_author, c)
-            return "year-mismatch", tuple(s.slug for s in candidates)
+            # every source by that author: the backfill lists a mismatch only when there is just one
+            return "year-mismatch", tuple(sorted(s.slug for s in same_author))
         candidates = self._narrow(same_year, c)
         if len(candidates) == 1:
             return "resolved", (candidates[0].slug,)

@@ -310,7 +310,8 @@ class Renderer:
         meta = page.meta
         return {"authors": meta.get("authors", []), "truncated": bool(meta.get("authors_truncated")),
                 "year": meta.get("year"), "alt_years": meta.get("alt_years", []), "venue": meta.get("venue"),
-                "kind": meta.get("kind"), "url": _safe_url(meta.get("url")), "doi": meta.get("doi"),
+                "kind": meta.get("kind"), "url": _safe_url(meta.get("url")) or _arxiv_url(meta.get("arxiv")),
+                "doi": meta.get("doi"),
                 "arxiv": meta.get("arxiv"), "cite_as": meta.get("cite_as", [])}
 
     def _map_data(self, slug: str, rings: list[list[str]]) -> dict[str, Any]:
@@ -619,6 +620,10 @@ def _byline(source) -> str:
     names = [a.split()[-1] for a in source.authors]
     who = names[0] if len(names) == 1 else f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al."
     return f"{who} {source.year}" if source.year else who
+
+
+def _arxiv_url(arxiv: Any) -> str | None:
+    return f"https://arxiv.org/abs/{arxiv}" if isinstance(arxiv, str) and re.fullmatch(r"[\w./-]+", arxiv) else None
 
 
 def _safe_url(url: Any) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kgwiki import syntax
 from kgwiki.graph import Source, Wiki
 from kgwiki.model import Location
 
@@ -40,9 +41,12 @@ class MarkerError(ValueError):
 
 
 def find_block(text: str) -> Span | None:
-    """The span between the markers; None when there are none; MarkerError when they are broken."""
-    opens = list(OPEN_RE.finditer(text))
-    closes = list(CLOSE_RE.finditer(text))
+    """The span between the markers; None when there are none; MarkerError when they are broken.
+
+    Markers shown in code (a page documenting the format) are not markers."""
+    masked = syntax.mask_code(text, comments=False) if "`" in text or "~~~" in text else text
+    opens = list(OPEN_RE.finditer(masked))
+    closes = list(CLOSE_RE.finditer(masked))
     if not opens and not closes:
         return None
     if len(opens) != 1 or len(closes) != 1:

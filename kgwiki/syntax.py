@@ -84,11 +84,13 @@ def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
-def mask_code(text: str) -> str:
-    """Text with code, HTML comments and the generated sources block blanked (newlines kept)."""
+def mask_code(text: str, comments: bool = True) -> str:
+    """Text with code, HTML comments and the generated sources block blanked (newlines kept).
+
+    With `comments=False` only code is blanked (to find the sources markers themselves)."""
     if "```" in text or "~~~" in text:
         text = _mask_fences(text)
-    if "<!--" in text:
+    if comments and "<!--" in text:
         text = SOURCES_BLOCK.sub(_blank, text)
         text = HTML_COMMENT.sub(_blank, text)
     if "`" in text:

@@ -229,10 +229,6 @@ def test_year_mismatch_is_not_listed_when_the_author_has_several_sources(tmp_pat
     assert (root / "concepts/page.md").read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sources_cited.entries() accepts a year mismatch when _narrow() leaves one candidate, not when the "
-    "author has a single source: with two sources by Smith (2019 alone, 2020 with Jones), "
-    "`(Smith et al. 2021)` is written into the block as the 2020 paper -- a guess"))
 def test_year_mismatch_narrowed_by_et_al_is_not_listed(tmp_path):
     sources = {
         "sources/smith-solo.md": "---\ntitle: Solo\nauthors: [Ann Smith]\nyear: 2019\n---\n",
@@ -302,10 +298,6 @@ def test_a_page_citing_nothing_is_never_touched(tmp_path):
     assert snapshot(root) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cite.plan() picks the newline as CRLF only if the text contains '\\r\\n'; a CR-only (classic Mac) file "
-    "gets an LF-terminated section appended right after its final '\\r', which creates a '\\r\\n' (and no "
-    "blank line before the heading), so the second run rewrites the block with CRLF: not idempotent"))
 def test_cr_only_file_keeps_cr_and_a_second_run_changes_nothing(tmp_path):
     before = (FM + "(Turner 2021)\n").replace("\n", "\r").encode()
     root = wiki_with(tmp_path, {"concepts/page.md": before})
@@ -318,10 +310,6 @@ def test_cr_only_file_keeps_cr_and_a_second_run_changes_nothing(tmp_path):
 
 # --- markers in code are not markers ---------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sources_cited.find_block() searches the raw text, not the code-masked text: markers shown inside a "
-    "fenced code block (e.g. a page documenting the format, like DESIGN.md §2) are taken as the real block, "
-    "so the backfill rewrites the code example instead of appending a section"))
 def test_markers_inside_a_code_fence_are_left_alone(tmp_path):
     example = f"```markdown\n{HEADING}\n{OPEN}\n- ...\n{CLOSE}\n```\n"
     before = (FM + "The generated block looks like:\n\n" + example + "\n(Turner 2021)\n").encode()
@@ -332,9 +320,6 @@ def test_markers_inside_a_code_fence_are_left_alone(tmp_path):
     assert after.count(OPEN.encode()) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the closing marker quoted in inline code makes find_block() see 1 closing and 0 opening markers, so "
-    "a page that merely mentions the marker in `code` is reported as broken and never gets its section"))
 def test_a_marker_quoted_in_inline_code_does_not_break_the_page(tmp_path):
     before = (FM + f"The block ends with `{CLOSE}`.\n\n(Turner 2021)\n").encode()
     root = wiki_with(tmp_path, {"concepts/page.md": before})

@@ -735,9 +735,7 @@
 
   /** Zoom by `factor`, keeping the canvas point under (domX, domY) fixed when given. */
   function zoomBy(network, container, factor, domX, domY) {
-    var scale = network.getScale();
-    var next = Math.max(0.05, Math.min(4, scale * factor));
-    var view = network.getViewPosition();
+    var next = Math.max(0.05, Math.min(4, network.getScale() * factor));
     if (domX === undefined) {
       network.moveTo({ scale: next, animation: animation() });
       return;
@@ -750,7 +748,6 @@
       scale: next,
       animation: false
     });
-    return view;
   }
 
   /** Small zoom-in / zoom-out / fit toolbar placed over a graph container. */
@@ -816,6 +813,8 @@
       list.appendChild(item);
     });
     container.classList.add("concept-map-fallback");
+    container.removeAttribute("role"); // a list of links, no longer an image
+    container.removeAttribute("aria-label");
     container.textContent = "";
     container.appendChild(list);
   }
@@ -863,9 +862,18 @@
         to: e.to,
         label: str(style.label || e.type),
         color: edgeColor(color),
-        dashes: dashesOption(style.dashes),
+        dashes: scaledDashes(style.dashes),
         arrows: arrowsOption(style.arrows)
       };
+    }
+
+    function scaledDashes(value) {
+      var dashes = dashesOption(value);
+      return dashes
+        ? dashes.map(function (d) {
+            return d * k;
+          })
+        : false;
     }
 
     var nodeItems = [];
@@ -879,11 +887,15 @@
     nodeItems.sort(function (a, b) {
       return (byId.get(a.id).current ? 1 : 0) - (byId.get(b.id).current ? 1 : 0);
     });
+    var edgeTypes = {};
     var edgeItems = (data.edges || [])
       .filter(function (e) {
         return e && byId.has(e.from) && byId.has(e.to);
       })
-      .map(mapEdge);
+      .map(function (e, i) {
+        edgeTypes["e" + i] = e.type;
+        return mapEdge(e, i);
+      });
 
     var nodes = new window.vis.DataSet(nodeItems);
     var edges = new window.vis.DataSet(edgeItems);
@@ -952,6 +964,11 @@
         data.nodes.filter(function (n) {
           return byId.get(n.id) === n;
         }).map(mapNode)
+      );
+      edges.update(
+        edgeItems.map(function (e) {
+          return { id: e.id, dashes: scaledDashes(linkStyle(links, edgeTypes[e.id]).dashes) };
+        })
       );
     }
 
@@ -1413,14 +1430,15 @@
         })
         .slice(0, 40);
       ctx.textAlign = "center";
-      ctx.textBaseline = "top";
+      ctx.textBaseline = "middle";
       ctx.lineJoin = "round";
       named.forEach(function (id) {
         var p = pos[id];
-        var px = Math.max(11, Math.min(18, fontSize(id) * scale)) + (id === selectedId ? 2 : 0);
-        ctx.font = (id === selectedId ? "bold " : "") + px / scale + "px " + theme.font.replace(/"/g, "");
+        // Same size and place as vis-network's own label when that is readable, so the two coincide.
+        var size = Math.max(fontSize(id), 11 / scale);
+        ctx.font = (id === selectedId ? "bold " : "") + size + "px " + theme.font.replace(/"/g, "");
         var text = str(byId.get(id).label || id);
-        var y = p.y + sizeOf.get(id) + 4 / scale;
+        var y = p.y + sizeOf.get(id) + 4 + size; // vis-network: text middle at radius + 4 + font size
         ctx.lineWidth = 4 / scale;
         ctx.strokeStyle = theme.halo;
         ctx.strokeText(text, p.x, y);
