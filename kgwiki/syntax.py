@@ -75,6 +75,7 @@ def value_position(yaml_text: str, field: str, value: str) -> tuple[int, int] | 
 
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[^\n]*$", re.M)
 INLINE_CODE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)(?:[^\n]|\n(?![ \t]*\n))+?(?<!`)(?P=ticks)(?!`)")
+INLINE_CODE_ONE_LINE = re.compile(r"(?<!`)(?P<ticks>`+)(?!`)[^\n]+?(?<!`)(?P=ticks)(?!`)")
 HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 SOURCES_BLOCK = re.compile(
     r"<!--\s*kgwiki:sources-cited\b.*?-->.*?<!--\s*/kgwiki:sources-cited\s*-->", re.S)
@@ -87,14 +88,16 @@ def _blank(match: re.Match) -> str:
 def mask_code(text: str, comments: bool = True) -> str:
     """Text with code, HTML comments and the generated sources block blanked (newlines kept).
 
-    With `comments=False` only code is blanked (to find the sources markers themselves)."""
+    With `comments=False` only code is blanked, and inline code only within one line: that is
+    how the sources markers are found, and what the backfill writes between them can then
+    never turn them into code or out of it (idempotence)."""
     if "```" in text or "~~~" in text:
         text = _mask_fences(text)
     if comments and "<!--" in text:
         text = SOURCES_BLOCK.sub(_blank, text)
         text = HTML_COMMENT.sub(_blank, text)
     if "`" in text:
-        text = INLINE_CODE.sub(_blank, text)
+        text = (INLINE_CODE if comments else INLINE_CODE_ONE_LINE).sub(_blank, text)
     return text
 
 
