@@ -30,6 +30,17 @@ def settings_key(config_bytes: bytes) -> str:
     return hashlib.sha256(f"{__version__}\0{FORMAT}\0".encode() + config_bytes).hexdigest()
 
 
+def inputs_key(settings: str, sources: list[SourceFile], unreadable: list[ParseResult]) -> str:
+    """A digest of everything a build reads: settings, every page's content, every unreadable file."""
+    digest = hashlib.sha256(settings.encode())
+    for source in sorted(sources, key=lambda s: s.path):
+        digest.update(content_key(source).encode())
+    for result in unreadable:
+        for d in result.diagnostics:
+            digest.update(repr(d).encode())
+    return digest.hexdigest()
+
+
 @dataclass
 class BuildCache:
     folder: Path
@@ -53,6 +64,15 @@ class BuildCache:
             return cache
         cache.parsed, cache.manifest = parsed, manifest
         return cache
+
+    def up_to_date(self, fingerprint: str, site_dir: Path) -> bool:
+        """Nothing changed since the last build, and its site is still there as it was written."""
+        if self.manifest.get("fingerprint") != fingerprint:
+            return False
+        try:
+            return all((site_dir / path).stat().st_size == size for path, size in self.manifest["outputs"].items())
+        except (OSError, KeyError, AttributeError, TypeError):
+            return False
 
     def get(self, key: str) -> ParseResult | None:
         result = self.parsed.get(key)

@@ -163,20 +163,24 @@ def run_build(args) -> int:
     except WriteError as exc:
         print(f"kgwiki: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    check = result.check
-    for d in check.diagnostics:
+    for d in result.diagnostics:
         if d.severity == "error" or (args.strict and d.severity == "warning"):
             print(f"{d.location}: {d.severity}[{d.code}] {d.message}", file=sys.stderr)
-    s = check.summary()
+    s = result.summary
     print(f"{s['pages']} pages: {s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos "
           f"(kgwiki check lists them all)")
-    if result.files == 0:
+    seconds = sum(result.timings.values())
+    if result.up_to_date:
+        print(f"site is up to date: nothing changed since the last build ({seconds:.1f} s)")
+    elif result.files == 0:
         print("kgwiki: --strict: nothing written", file=sys.stderr)
         return EXIT_ERRORS
-    seconds = sum(result.timings.values())
-    print(f"wrote {result.files} files ({result.bytes / 1e6:.1f} MB) in {seconds:.1f} s")
+    else:
+        reused = f", {result.reused} pages unchanged" if result.reused else ""
+        print(f"wrote {result.files} files ({result.bytes / 1e6:.1f} MB) in {seconds:.1f} s: "
+              f"{result.rendered} pages rendered{reused}")
     print(f"open {(result.site_dir / 'index.html').absolute().as_uri()}")
-    return exit_code(check.diagnostics, args.strict)
+    return exit_code(result.diagnostics, args.strict)
 
 
 def run_cite(args) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gc
+import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
 
@@ -99,9 +100,14 @@ def read_sources(config: Config) -> tuple[list[SourceFile], list[ParseResult]]:
 def read_and_parse(config: Config, jobs: int | None = None, cache=None) -> list[tuple[str | None, ParseResult]]:
     """(content key, ParseResult) for every file: from `cache` when it holds the same content,
     else parsed, in parallel on large wikis (parsing is pure per-file work)."""
+    sources, unreadable = read_sources(config)
+    return parse_sources(config, sources, unreadable, jobs, cache)
+
+
+def parse_sources(config: Config, sources: list[SourceFile], unreadable: list[ParseResult], jobs: int | None = None,
+                  cache=None) -> list[tuple[str | None, ParseResult]]:
     from kgwiki.cache import content_key
 
-    sources, unreadable = read_sources(config)
     keyed = [(content_key(s), s) for s in sources] if cache is not None else [(None, s) for s in sources]
     done = {key: cache.get(key) for key, _ in keyed if cache is not None and key is not None}
     todo = [s for key, s in keyed if done.get(key) is None]
@@ -130,42 +136,101 @@ def _unreadable(config: Config, rel: str, problem: str) -> ParseResult:
 
 @dataclass
 class BuildResult:
-    check: CheckResult
     site_dir: Path
     build_dir: Path
-    files: int
-    bytes: int
+    diagnostics: list[Diagnostic]
+    summary: dict[str, int]
     timings: dict[str, float]
+    check: CheckResult | None = None  # None when nothing changed since the last build
+    files: int = 0  # 0 with --strict and problems: nothing written
+    bytes: int = 0
+    rendered: int = 0  # pages whose HTML was made anew
+    reused: int = 0  # pages whose HTML from the last build was still right
+    up_to_date: bool = False
 
 
 def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: bool = False,
-          config: Config | None = None) -> BuildResult:
+          config: Config | None = None, incremental: bool = True, progress=None) -> BuildResult:
     """check(), then render the site and write it (and build/ artefacts) atomically.
 
-    With `strict`, a wiki with errors or warnings is not written (WriteError is not raised;
-    the caller reads the diagnostics)."""
-    from kgwiki import indexes, render, write
+    Incremental by default: parse results come from build/cache/ when a file's content is
+    unchanged, a page's HTML is reused when the digest of its inputs is unchanged, and when
+    nothing at all changed nothing is done. The result is byte-identical to a clean build.
+    With `strict`, a wiki with errors or warnings is not written."""
+    from kgwiki import cache as build_cache, indexes, render, write
 
     config = config or load_config(root)
-    result = check(root, config, jobs)
-    timings = dict(result.timings)
-    site_dir = (out or config.root / config.site_dir)
-    build_dir = config.root / config.build_dir
-    if strict and any(d.severity in ("error", "warning") for d in result.diagnostics):
-        return BuildResult(result, site_dir, build_dir, 0, 0, timings)
-    write.check_replaceable(site_dir.absolute())
+    site_dir = (out or config.root / config.site_dir).absolute()
+    build_dir = (config.root / config.build_dir).absolute()
+    timings: dict[str, float] = {}
+    write.check_replaceable(site_dir)
     with no_gc():
+        with _timed(timings, "read"):
+            sources, unreadable = read_sources(config)
+            settings = build_cache.settings_key(_settings_bytes(config, site_dir))
+            fingerprint = build_cache.inputs_key(settings, sources, unreadable)
+            cache = build_cache.BuildCache.load(build_dir / "cache", settings) if incremental else \
+                build_cache.BuildCache(build_dir / "cache", settings)
+        if cache.up_to_date(fingerprint, site_dir):
+            diagnostics = [_diagnostic(d) for d in cache.manifest["report"]["diagnostics"]]
+            return BuildResult(site_dir, build_dir, diagnostics, cache.manifest["report"]["summary"], timings,
+                               files=len(cache.manifest["outputs"]), up_to_date=True)
+        with _timed(timings, "parse"):
+            parsed = parse_sources(config, sources, unreadable, jobs, cache)
+        result = _resolve_and_validate(config, [r for _, r in parsed], timings)
+        if strict and any(d.severity in ("error", "warning") for d in result.diagnostics):
+            return BuildResult(site_dir, build_dir, result.diagnostics, result.summary(), timings, result)
         with _timed(timings, "render"):
-            files = render.render_site(result.wiki, result.diagnostics, jobs).files
+            previous = _previous_pages(cache.manifest, site_dir) if incremental else None
+            site = render.render_site(result.wiki, result.diagnostics, jobs, previous=previous, progress=progress)
             artefacts = {
                 "graph.json": indexes.graph_json(result.wiki),
                 "graph.graphml": indexes.graph_graphml(result.wiki),
                 "report.json": report_json(result),
             }
-    with _timed(timings, "write"):
-        write.write_tree(site_dir, files)
-        write.write_files(build_dir, artefacts)
-    return BuildResult(result, site_dir, build_dir, len(files), sum(len(b) for b in files.values()), timings)
+        with _timed(timings, "write"):
+            write.write_tree(site_dir, site.files)
+            write.write_files(build_dir, artefacts)
+            cache.save({key: r for key, r in parsed if key is not None}, {
+                "fingerprint": fingerprint,
+                "outputs": {path: len(data) for path, data in site.files.items()},
+                "keys": site.keys,
+                "hashes": {path: hashlib.sha1(site.files[path]).hexdigest() for path in site.keys},
+                "report": {"diagnostics": [d.to_dict() for d in result.diagnostics], "summary": result.summary()},
+            })
+    return BuildResult(site_dir, build_dir, result.diagnostics, result.summary(), timings, result,
+                       len(site.files), sum(len(b) for b in site.files.values()),
+                       len(site.keys) - site.reused, site.reused)
+
+
+def _settings_bytes(config: Config, site_dir: Path) -> bytes:
+    """Everything besides the pages that the output depends on: wiki.toml, the theme, where it goes."""
+    from kgwiki import render
+
+    parts = [str(site_dir).encode()]
+    toml = config.root / "wiki.toml"
+    parts.append(toml.read_bytes() if toml.is_file() else b"")
+    for path in render.theme_files(config):
+        parts.append(path.name.encode() + b"\0" + path.read_bytes())
+    return b"\0".join(parts)
+
+
+def _previous_pages(manifest: dict, site_dir: Path) -> dict[str, tuple[str, bytes]]:
+    """(render key, HTML) of each page of the last build that is still on disk exactly as written."""
+    previous = {}
+    hashes = manifest.get("hashes", {})
+    for path, key in manifest.get("keys", {}).items():
+        try:
+            data = (site_dir / path).read_bytes()
+        except OSError:
+            continue  # gone: it is rendered again
+        if hashlib.sha1(data).hexdigest() == hashes.get(path):
+            previous[path] = (key, data)
+    return previous
+
+
+def _diagnostic(d: dict) -> Diagnostic:
+    return Diagnostic(d["code"], d["severity"], Location(d["path"], d["line"], d["col"]), d["message"], d["hint"])
 
 
 def report_json(result: CheckResult) -> bytes:

@@ -555,6 +555,15 @@ def make_context(wiki: Wiki, diagnostics: list[Diagnostic]) -> SiteContext:
     return ctx
 
 
+def theme_files(config) -> list[Path]:
+    """Every template and static file the site is made from (a user theme's first)."""
+    folders = []
+    if config.theme_dir:
+        folders.append(config.root / config.theme_dir)
+    folders.append(Path(str(THEME)))
+    return [p for folder in folders if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
 def site_signature(wiki: Wiki, ctx: SiteContext) -> str:
     """What every page's HTML depends on beyond its own data: kgwiki, the theme, the settings."""
     config = wiki.config
