@@ -95,6 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_root(exp, after_command=True)
     sources.set_defaults(run=run_sources)
 
+    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on every edit",
+                                description="Build the site, serve it (loopback only unless --host says otherwise), "
+                                            "watch the pages and wiki.toml, rebuild what an edit affects and reload "
+                                            "open browser tabs. Diagnostics show in the terminal and in the page.")
+    _add_root(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--out", type=Path, default=None, help="where to write the site (default: site/)")
+    serve.add_argument("--jobs", type=int, default=None, help="worker processes for full builds")
+    serve.set_defaults(run=run_serve)
+
+    new = commands.add_parser("new", help="create a page with the fields and sections its type requires",
+                              description="Create a page of TYPE titled TITLE in that type's folder, with the "
+                                          "front-matter fields and sections wiki.toml requires; never overwrites.")
+    _add_root(new)
+    new.add_argument("type", metavar="TYPE", help="a page type from wiki.toml (concept, agenda, source, …)")
+    new.add_argument("title", metavar="TITLE")
+    new.set_defaults(run=run_new)
+
     graph = commands.add_parser("graph", help="ask the graph questions; export it",
                                 description="Query the typed graph: statistics, neighbourhoods, paths, reading "
                                             "orders; export it for Gephi, D3, networkx or RDF tools.")
@@ -264,6 +283,44 @@ def run_sources(args) -> int:
             sys.stdout.write(data)
         return EXIT_OK
     raise UsageError("sources: say `import FILE.bib` or `export`")
+
+
+def run_serve(args) -> int:
+    from kgwiki.serve import serve
+    from kgwiki.write import WriteError
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"kgwiki: warning: serving on {args.host} makes the site reachable from other machines",
+              file=sys.stderr)
+    if not 0 <= args.port <= 65535:
+        raise UsageError("--port must be between 0 and 65535")
+    try:
+        serve(resolve_root(args.root), args.host, args.port, args.jobs, args.out)
+    except WriteError as exc:
+        print(f"kgwiki: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"kgwiki: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def run_new(args) -> int:
+    from kgwiki.config import load_config
+    from kgwiki.pages import new_page
+    from kgwiki.pipeline import check
+
+    root = resolve_root(args.root)
+    config = load_config(root)
+    if args.type not in config.types:
+        raise UsageError(f"unknown page type {args.type!r} (wiki.toml declares: {', '.join(sorted(config.types))})")
+    wiki = check(root, config).wiki
+    path, problem = new_page(wiki, args.type, args.title)
+    if problem:
+        print(f"kgwiki: {problem}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"created {path}")
+    return EXIT_OK
 
 
 def run_graph(args) -> int:

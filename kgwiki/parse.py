@@ -127,6 +127,9 @@ def _check_field_types(meta: dict[str, Any], split: syntax.Split, config: Config
                f"field `{field}` must be {want}, not {_kind(value)}", hint)
         del clean[field]
 
+    for field in (*INT_FIELDS, *INT_LIST_FIELDS):
+        if field in clean and clean[field] is None:
+            del clean[field]  # `year:` with nothing after it: not given yet
     for field in STRING_FIELDS:
         if field in clean and clean[field] is not None and not isinstance(clean[field], str):
             bad(field, "a string", clean[field])

@@ -252,7 +252,7 @@ class Renderer:
         for name, lt in wiki.config.links.items():
             if name in by_type:
                 items = [self.item(t, description=self.inline(d) if d else None)
-                         for t, d in sorted(by_type[name], key=lambda td: wiki.pages[td[0]].title.casefold())]
+                         for t, d in sorted(by_type[name], key=lambda td: (wiki.pages[td[0]].title.casefold(), td[0]))]
                 label = lt.section or name.replace("-", " ").capitalize()
                 panels.append({"id": syntax.slugify_stem(name), "label": label, "items": items})
         return panels
@@ -269,7 +269,7 @@ class Renderer:
         for name in sorted(groups, key=lambda k: (k == "mentions", k)):
             lt = wiki.config.links.get(name)
             label = (lt.inverse_label if lt else name).capitalize()
-            items = [self.item(s) for s in sorted(groups[name], key=lambda s: wiki.pages[s].title.casefold())]
+            items = [self.item(s) for s in sorted(groups[name], key=lambda s: (wiki.pages[s].title.casefold(), s))]
             out.append({"label": label, "items": items})
         return out
 
@@ -370,7 +370,7 @@ class Renderer:
             context = self.common(path, f"#{tag}", "listing")
             context.update(intro=f"{len(slugs)} pages tagged #{tag}.", letters=False, tag_cloud=None,
                            groups=[{"letter": "", "key": "all",
-                                    "items": sorted((self.item(s) for s in slugs), key=lambda i: i["title"].casefold())}])
+                                    "items": sorted((self.item(s) for s in slugs), key=lambda i: (i["title"].casefold(), i["slug"]))}])
             files[path] = self.template("listing.html.j2", **context)
         self.current_path = "tags/index.html"
         context = self.common("tags/index.html", "Tags", "listing")
@@ -389,6 +389,11 @@ class Renderer:
         files["404.html"] = self.template("404.html.j2", **self.common("404.html", "Page not found", "listing"))
         return files
 
+    def render_listings_only(self, names: list[str]) -> dict[str, bytes]:
+        makers = {"health.html": self._health, "index.html": self._home, "graph.html": self._explorer,
+                  "bibliography.html": self._bibliography}
+        return {name: makers[name]() for name in names}
+
     def _home(self) -> bytes:
         wiki, ctx = self.wiki, self.ctx
         self.current_path = "index.html"
@@ -400,7 +405,7 @@ class Renderer:
             agendas = sorted(dated, key=lambda s: (str(wiki.pages[s].meta["created"]), s), reverse=True)[:8]
             heading = "Recently added agendas"
         else:
-            agendas = sorted(agendas, key=lambda s: wiki.pages[s].title.casefold())
+            agendas = sorted(agendas, key=lambda s: (wiki.pages[s].title.casefold(), s))
             heading = "Research agendas"
         type_counts = [{"plural": plural(t).lower(), "count": sum(1 for p in wiki.pages.values() if p.type == t),
                         "url": type_url(t)} for t in sorted({p.type for p in wiki.pages.values()})]
@@ -420,7 +425,7 @@ class Renderer:
         for slug, source in wiki.sources.items():
             cited_by = sum(1 for _, _, k in wiki.graph.in_edges(slug, keys=True) if k == "cites")
             first = source.authors[0].split()[-1].casefold() if source.authors else source.title.casefold()
-            rows.append(((first, source.year or 0, source.title.casefold()),
+            rows.append(((first, source.year or 0, source.title.casefold(), slug),
                          self.item(slug, byline=_byline(source), year=source.year,
                                    external=_safe_url(source.url), cited_by=cited_by)))
         rows.sort(key=lambda r: r[0])
@@ -470,7 +475,7 @@ class Renderer:
             link_counts[k] += 1
         context = self.common("graph.html", "Graph explorer", "explorer")
         context.update(
-            titles=sorted({p.title for p in wiki.pages.values()}, key=str.casefold),
+            titles=sorted({p.title for p in wiki.pages.values()}, key=lambda t: (t.casefold(), t)),
             types=[{"name": t, "color": ctx.types[t]["color"], "count": type_counts[t]} for t in sorted(type_counts)],
             links=[{"name": k, "count": link_counts[k], **ctx.links[k]} for k in sorted(ctx.links) if link_counts[k]],
             tags=sorted({t for p in wiki.pages.values() for t in p.tags}),
@@ -499,7 +504,7 @@ def _render_chunk(slugs: list[str]) -> list[tuple[str, bytes, str]]:
 
 def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = None,
                 previous: dict[str, tuple[str, bytes]] | None = None, slugs: Iterable[str] | None = None,
-                progress=None) -> RenderedSite:
+                progress=None, pages_only: bool = False) -> RenderedSite:
     """Every file of the site: pages, listings, assets and the data they load.
 
     `previous` maps page paths to (render key, HTML) of an earlier build: pages whose key is
@@ -538,6 +543,8 @@ def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = No
         for start in range(0, len(slugs), 64):
             collect([renderer.render_page(s, previous) for s in slugs[start:start + 64]])
     reused = sum(1 for p, k in keys.items() if previous and p in previous and previous[p][0] == k)
+    if pages_only:
+        return RenderedSite(files, keys, reused)
     files.update(renderer.render_listings())
     files.update(assets(wiki, ctx))
     if wiki.config.base_url:
@@ -590,11 +597,28 @@ def assets(wiki: Wiki, ctx: SiteContext) -> dict[str, bytes]:
         source = user_file if user_file and user_file.is_file() else static / name
         files[f"assets/{name}"] = source.read_bytes()
     files["assets/vis-network.min.js"] = vis_network_js()
-    files["assets/search-index.js"] = indexes.js_assignment("KGWIKI_SEARCH", indexes.search_index(wiki, ctx.urls))
-    positions = layout.force_layout(sorted(wiki.graph.nodes), wiki.graph.edges())
+    files["assets/search-index.js"] = search_index_js(wiki, ctx.urls)
+    positions = explorer_positions(wiki)
     files["assets/graph-data.js"] = indexes.js_assignment(
         "KGWIKI_GRAPH", indexes.explorer_data(wiki, ctx.urls, positions, ctx.ranks))
     return files
+
+
+_POSITIONS: dict[str, dict] = {}  # graph digest -> positions: serve re-lays out only when links change
+
+
+def explorer_positions(wiki: Wiki) -> dict:
+    nodes = sorted(wiki.graph.nodes)
+    edges = sorted({(u, v) for u, v in wiki.graph.edges()})
+    digest = hashlib.sha1(json.dumps([nodes, edges]).encode()).hexdigest()
+    if digest not in _POSITIONS:
+        _POSITIONS.clear()
+        _POSITIONS[digest] = layout.force_layout(nodes, edges)
+    return _POSITIONS[digest]
+
+
+def search_index_js(wiki: Wiki, urls: dict[str, str]) -> bytes:
+    return indexes.js_assignment("KGWIKI_SEARCH", indexes.search_index(wiki, urls))
 
 
 def vis_network_js() -> bytes:
@@ -643,7 +667,7 @@ def _safe_url(url: Any) -> str | None:
 
 def _letter_groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[str, list] = defaultdict(list)
-    for item in sorted(items, key=lambda i: i["title"].casefold()):
+    for item in sorted(items, key=lambda i: (i["title"].casefold(), i["slug"])):
         first = item["title"][:1].upper()
         letter = first if first.isalpha() else "#"
         groups[letter].append(item)

@@ -184,3 +184,22 @@ def test_markup_in_names_is_escaped(fixture_copy):
             assert "<" not in data
             json.loads(data)
     assert (site / "img-src-x-onerror-alert-1.html").is_file()  # the file name is made safe
+
+
+def test_output_does_not_depend_on_hash_seeds(tmp_path):
+    """Byte-identical across processes: nothing may follow the order of a set of strings."""
+    import shutil
+
+    wiki = tmp_path / "wiki"
+    for part in ("concepts", "sources"):
+        shutil.copytree(REPO / part, wiki / part)
+    shutil.copy(REPO / "wiki.toml", wiki / "wiki.toml")
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"site-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "kgwiki", "build", "--root", str(wiki), "--out", str(out)],
+                       env=env, check=True, capture_output=True)
+        outs.append(tree(out))
+    assert outs[0].keys() == outs[1].keys()
+    assert [p for p in outs[0] if outs[0][p] != outs[1][p]] == []

@@ -121,13 +121,18 @@
    * Optimal-string-alignment (Damerau) distance between a and b, giving up early:
    * returns max + 1 as soon as the distance is known to exceed `max`.
    */
+  var rowA = [];
+  var rowB = [];
+  var rowC = [];
+
   function editDistance(a, b, max) {
     var la = a.length;
     var lb = b.length;
     if (Math.abs(la - lb) > max) return max + 1;
     var prev2 = null;
-    var prev = new Array(lb + 1);
-    var cur = new Array(lb + 1);
+    var prev = rowA;
+    var cur = rowB;
+    var spare = rowC;
     var j;
     for (j = 0; j <= lb; j++) prev[j] = j;
     for (var i = 1; i <= la; i++) {
@@ -144,7 +149,7 @@
         if (v < rowMin) rowMin = v;
       }
       if (rowMin > max) return max + 1;
-      var rotate = prev2 || new Array(lb + 1);
+      var rotate = prev2 || spare;
       prev2 = prev;
       prev = cur;
       cur = rotate;
@@ -231,6 +236,11 @@
         fm: fold(p.m),
         fb: fold(p.b)
       };
+      // Word sequences of the title and aliases, for whole-phrase bonuses.
+      d.nt = words(d.ft).join(" ");
+      d.na = d.fa.map(function (a) {
+        return words(a).join(" ");
+      });
       docs.push(d);
       addWords(d.ft, i, 0);
       for (var k = 0; k < d.fa.length; k++) addWords(d.fa[k], i, 1);
@@ -311,15 +321,9 @@
         total += s;
       }
       if (!ok) continue;
-      var normTitle = words(d.ft).join(" ");
-      if (normTitle === phrase) total += 300;
-      else if (normTitle.lastIndexOf(phrase, 0) === 0) total += 40;
-      for (var a = 0; a < d.fa.length; a++) {
-        if (words(d.fa[a]).join(" ") === phrase) {
-          total += 150;
-          break;
-        }
-      }
+      if (d.nt === phrase) total += 300;
+      else if (d.nt.lastIndexOf(phrase, 0) === 0) total += 40;
+      if (d.na.indexOf(phrase) !== -1) total += 150;
       hits.push({ i: p, score: total });
     }
 
@@ -751,7 +755,7 @@
   }
 
   /** Small zoom-in / zoom-out / fit toolbar placed over a graph container. */
-  function graphToolbar(network, container, label) {
+  function graphToolbar(network, container, label, fitView) {
     var bar = el("div", "graph-toolbar");
     bar.setAttribute("role", "toolbar");
     bar.setAttribute("aria-label", label);
@@ -770,7 +774,8 @@
       zoomBy(network, container, 1 / 1.3);
     });
     button("\u2922", "Fit to view", function () {
-      network.fit({ animation: animation() });
+      if (fitView) fitView();
+      else network.fit({ animation: animation() });
     });
     return bar;
   }
@@ -972,8 +977,11 @@
       );
     }
 
-    /** Zoom at which the node positions (without labels) fill the box. */
-    function positionScale() {
+    /**
+     * The view that shows every node position with a margin for labels: the positions' centre and
+     * the zoom at which they fill the box (labels are not counted, so a narrow box stays usable).
+     */
+    function homeView() {
       var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
       nodeItems.forEach(function (n) {
         minX = Math.min(minX, n.x);
@@ -981,20 +989,23 @@
         minY = Math.min(minY, n.y);
         maxY = Math.max(maxY, n.y);
       });
-      var w = Math.max(50, container.clientWidth - 120);
-      var h = Math.max(50, container.clientHeight - 80);
+      var w = Math.max(60, container.clientWidth - 130); // room for labels left and right
+      var h = Math.max(60, container.clientHeight - 90); // and for labels under the lowest nodes
       var s = Math.min(maxX > minX ? w / (maxX - minX) : Infinity, maxY > minY ? h / (maxY - minY) : Infinity);
-      return isFinite(s) && s > 0 ? s : 1;
+      if (!isFinite(s) || s <= 0) s = 1;
+      s = Math.min(4, Math.max(0.25, s));
+      return { position: { x: (minX + maxX) / 2, y: (minY + maxY) / 2 + 6 / s }, scale: s };
     }
 
-    /** Rescale sizes/fonts for the zoom the map needs, then fit the whole map into the box. */
+    /** Size nodes and fonts for the home zoom (constant size on screen), then show the whole map. */
     function calibrate() {
-      var next = Math.min(4, Math.max(1, 1 / positionScale()));
+      var view = homeView();
+      var next = 1 / view.scale;
       if (Math.abs(next - k) / k > 0.05) {
         k = next;
         restyleAll();
       }
-      network.fit({ animation: false });
+      network.moveTo({ position: view.position, scale: view.scale, animation: false });
     }
     calibrate();
     var lastWidth = container.clientWidth;
@@ -1003,7 +1014,12 @@
       lastWidth = container.clientWidth;
       window.requestAnimationFrame(calibrate);
     });
-    frame.appendChild(graphToolbar(network, container, "Concept map controls"));
+    frame.appendChild(
+      graphToolbar(network, container, "Concept map controls", function () {
+        var view = homeView();
+        network.moveTo({ position: view.position, scale: view.scale, animation: animation() });
+      })
+    );
 
     network.on("click", function (params) {
       if (!params.nodes || !params.nodes.length) return;
