@@ -178,7 +178,7 @@ def run_build(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     try:
-        result = build(resolve_root(args.root), args.out, args.jobs, args.strict)
+        result = build(resolve_root(args.root), args.out, args.jobs, args.strict, progress=progress_printer())
     except WriteError as exc:
         print(f"kgwiki: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -441,6 +441,26 @@ def _print(fmt: str, data: dict, text) -> int:
     else:
         print(text(data))
     return EXIT_OK
+
+
+def progress_printer(stream=None):
+    """`pages done / total` on a terminal for builds over a second; nothing when not a TTY."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        return None
+    import time
+
+    start = time.monotonic()
+    shown = [False]
+
+    def progress(done: int, total: int) -> None:
+        if time.monotonic() - start < 1.0 and not shown[0]:
+            return
+        shown[0] = True
+        end = "\n" if done >= total else ""
+        stream.write(f"\rrendering pages: {done}/{total}{end}")
+        stream.flush()
+    return progress
 
 
 def exit_code(diagnostics: list[Diagnostic], strict: bool) -> int:
