@@ -7,8 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: site test check cite bench screenshots clean
 
 site: $(STAMP)
-	$(KGWIKI) check
-	@echo "(the site renderer is not built yet: kgwiki check ran instead)"
+	$(KGWIKI) build
 
 test: $(STAMP)
 	@bash scripts/ensure-chromium.sh
@@ -16,6 +15,17 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(KGWIKI) check --strict
+
+cite: $(STAMP)
+	$(KGWIKI) cite
+
+bench: $(STAMP)
+	$(PY) bench/bench_check.py
+	$(PY) bench/bench_build.py
+	$(PY) bench/bench_explorer.py
+
+screenshots: $(STAMP)
+	$(PY) scripts/screenshots.py
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)

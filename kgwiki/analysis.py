@@ -197,11 +197,15 @@ def unlinked_mentions(wiki: Wiki, min_length: int = 4) -> list[Mention]:
     and the page's own names are skipped. Names are matched case-insensitively, word by word.
     """
     names = _name_index(wiki, min_length)
+    first_words = set(names)
     found: list[Mention] = []
     for slug in sorted(wiki.pages):
         page = wiki.pages[slug]
+        masked = _mask_citations(_mask_links(syntax.mask_code(page.body)))
+        # Most pages name no other page: a set intersection (in C) tells, before any word-by-word scan.
+        if first_words.isdisjoint(_WORD.findall(masked.casefold())):
+            continue
         linked = set(wiki.graph.successors(slug)) | {slug}
-        masked = _mask_links(syntax.mask_code(page.body))
         lines = syntax.LineIndex(page.body, page.body_line)
         words = [(m.group(0).casefold(), m.start(), m.end()) for m in _WORD.finditer(masked)]
         reported: set[str] = set()
@@ -239,11 +243,34 @@ def _name_index(wiki: Wiki, min_length: int) -> dict[str, list[tuple[tuple[str, 
     return index
 
 
-_LINKS = re.compile(r"!?\[\[[^\]\n]*\]\]|\[[^\]\n]*\]\([^)\n]*\)|<https?://[^>\s]+>|https?://\S+")
+# Two patterns, each starting with a literal the regex engine can skip to (one alternation of
+# all four forms scans ten times slower); URLs are looked for only where there are any.
+_LINKS = re.compile(r"\[\[[^\]\n]*\]\]|\[[^\]\n]*\]\([^)\n]*\)")
+_URLS = re.compile(r"<?https?://[^>\s]+>?")
+
+
+def _mask_citations(text: str) -> str:
+    """Author names inside citations are no mention of a page about that person."""
+    if not any(ch.isdigit() for ch in text):
+        return text
+    spans = [(c.offset, c.offset + len(c.text)) for c in syntax.find_citations(text) if c.form != "label"]
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        if start >= pos:
+            out.append(text[pos:start])
+            out.append(" " * (end - start))
+            pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _mask_links(text: str) -> str:
-    return _LINKS.sub(lambda m: " " * len(m.group(0)), text)
+    text = _LINKS.sub(lambda m: " " * len(m.group(0)), text)
+    if "://" in text:
+        text = _URLS.sub(lambda m: " " * len(m.group(0)), text)
+    return text
 
 
 # --- suggested links -------------------------------------------------------------------------

@@ -51,8 +51,8 @@ def import_file(wiki: Wiki, bib_path: Path, folder: str | None = None) -> Import
     library = parse_bibtex(text)
     for block in library.failed_blocks:
         line = getattr(block, "start_line", 0) + 1
-        report.problems.append(f"{bib_path}:{line}: could not read this entry: {block.error}"
-                               if hasattr(block, "error") else f"{bib_path}:{line}: could not read this entry")
+        reason = str(getattr(block, "error", "") or "").strip() or "not valid BibTeX"
+        report.problems.append(f"{bib_path}:{line}: could not read this entry: {reason}")
     target = wiki.config.root / (folder or _source_folder(wiki))
     taken = set(wiki.pages)
     for entry in library.entries:

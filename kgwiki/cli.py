@@ -218,7 +218,8 @@ def run_cite(args) -> int:
     plans = cite.plan(wiki, slugs)
     broken = [p for p in plans if p.problem]
     for p in broken:
-        print(f"{p.location or p.path}: error[stale-sources-cited] {p.problem}; page left untouched", file=sys.stderr)
+        level = wiki.config.severity_of("stale-sources-cited")
+        print(f"{p.location or p.path}: {level}[stale-sources-cited] {p.problem}; page left untouched", file=sys.stderr)
     stale = [p for p in plans if p.stale]
     if args.check:
         for p in stale:

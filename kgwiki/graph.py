@@ -120,7 +120,9 @@ def build_wiki(pages: Iterable[Page], config: Config) -> Wiki:
             if outcome is None:
                 continue  # a parenthetical that is just prose
             citations.append(CitationResolution(page.slug, citation, outcome, found))
-            if outcome == "resolved" and found[0] != page.slug and not graph.has_edge(page.slug, found[0], key="cites"):
+            # a year mismatch with a single candidate is that source, cited with the wrong year (a warning)
+            linked = outcome == "resolved" or (outcome == "year-mismatch" and len(found) == 1)
+            if linked and found[0] != page.slug and not graph.has_edge(page.slug, found[0], key="cites"):
                 graph.add_edge(page.slug, found[0], key="cites", description=None,
                                path=citation.location.path, line=citation.location.line, label=None)
 
@@ -181,7 +183,7 @@ class NameIndex:
             suffix = [slug for path, slug in self.by_path.items() if path.endswith("/" + key)]
             if suffix:
                 return min(suffix, key=lambda s: (s.count("/"), s))
-            key = syntax.normalise_name(PurePosixPath(name).name)
+            return None  # a path names a file: the same name in another folder is not it
         for table in (self.by_slug, self.by_alias, self.by_title):
             found = table.get(key)
             if found:
@@ -279,6 +281,8 @@ class CitationIndex:
     def resolve(self, c: Citation) -> tuple[str | None, tuple[Slug, ...]]:
         """(outcome, sources); outcome None means the text is not a citation after all."""
         if c.form == "key":
+            if not self.sources:
+                return None, ()  # a wiki without source pages does not resolve citations
             slug = self.by_key.get((c.key or "").casefold())
             return ("resolved", (slug,)) if slug else ("unresolved", ())
         core = _norm_label(citation_core(c))

@@ -47,7 +47,7 @@ class WikiLinkProcessor(InlineProcessor):
         inner = _UNESCAPED.sub(lambda e: chr(int(e.group(1))), self.unescape(m.group(2)))
         target, anchor, label, _ = syntax.parse_link_inner(inner)
         resolved = self.ext.resolve(target) if target else self.ext.current
-        text = label or (resolved.title if resolved and not label else target) or (anchor or "")
+        text = label or (resolved.title if resolved and target else target) or (anchor or "")
         if anchor and not label and target:
             text = f"{text} § {anchor}"
         if resolved is None:

@@ -121,8 +121,8 @@ def _check_field_types(meta: dict[str, Any], split: syntax.Split, config: Config
     def bad(field: str, want: str, value: Any):
         line = syntax.field_line(split.front_matter or "", field)
         hint = None
-        if isinstance(value, (bool, _dt.date, float)):
-            hint = f"YAML read this as {_kind(value)}: put the value in quotes"
+        if isinstance(value, (bool, _dt.date, float)) or (want == "a string" and isinstance(value, int)):
+            hint = f"YAML read this as {_kind(value)}" + (": put the value in quotes" if want == "a string" else "")
         report("bad-front-matter", None if line is None else split.fm_line + line, 1,
                f"field `{field}` must be {want}, not {_kind(value)}", hint)
         del clean[field]
@@ -174,7 +174,9 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     if isinstance(value, list):
-        return "a list" if all(isinstance(v, str) for v in value) else "a list with non-string items"
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return "a list of numbers"
+        return "a list of strings" if all(isinstance(v, str) for v in value) else "a list of mixed items"
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__

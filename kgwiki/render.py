@@ -143,7 +143,9 @@ class Renderer:
         return out
 
     def markdown(self, text: str, citations: dict[str, str] | None = None) -> tuple[str, list]:
+        current = self.wikilinks.current
         self.md.reset()
+        self.wikilinks.current = current
         self.cite_ext.citations = citations or {}
         out = self.md.convert(text)
         toc = getattr(self.md, "toc_tokens", [])
@@ -170,6 +172,8 @@ class Renderer:
         if previous is not None and path in previous and previous[path][0] == key:
             return path, previous[path][1], key
         self.current_path = path
+        page = self.wiki.pages[slug]
+        self.wikilinks.current = LinkTarget(slug, "", page.title, page.type, page.summary)  # for [[#Heading]]
         body_html, toc_tokens = self.markdown(body_source, citations)
         context["body"] = body_html
         context["toc"] = [t for t in _flatten_toc(toc_tokens) if t["level"] <= 3]
@@ -278,7 +282,7 @@ class Renderer:
         forms: dict[str, list[str]] = defaultdict(list)
         order: list[str] = []
         for r in wiki.citations_of(slug):
-            if r.outcome == "resolved":
+            if r.outcome == "resolved" or (r.outcome == "year-mismatch" and len(r.sources) == 1):
                 source = r.sources[0]
                 if source not in forms:
                     order.append(source)
@@ -650,13 +654,24 @@ def _via(graph: nx.MultiDiGraph, center: str, other: str) -> str:
 def _byline(source) -> str:
     if not source.authors:
         return str(source.year or "")
-    names = [a.split()[-1] for a in source.authors]
+    names = [_family(a) for a in source.authors]
     who = names[0] if len(names) == 1 else f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al."
     return f"{who} {source.year}" if source.year else who
 
 
 def _arxiv_url(arxiv: Any) -> str | None:
     return f"https://arxiv.org/abs/{arxiv}" if isinstance(arxiv, str) and re.fullmatch(r"[\w./-]+", arxiv) else None
+
+
+def _family(name: str) -> str:
+    """"Evan Hubinger" or "Hubinger, Evan" -> "Hubinger"; "Chris van Merwijk" -> "van Merwijk"."""
+    if "," in name:
+        return name.split(",")[0].strip()
+    words = name.split()
+    for i, word in enumerate(words[:-1]):
+        if word[:1].islower():
+            return " ".join(words[i:])
+    return words[-1] if words else name
 
 
 def _safe_url(url: Any) -> str | None:

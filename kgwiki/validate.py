@@ -125,7 +125,8 @@ def asymmetric_links(wiki: Wiki) -> Iterator[Diagnostic]:
         lt = wiki.config.links.get(r.link_type)
         if not lt or not lt.symmetric or r.target is None or r.target == r.page:
             continue
-        if lt.to_types is not None and wiki.pages[r.target].type not in lt.to_types:
+        if (lt.to_types is not None and wiki.pages[r.target].type not in lt.to_types) or \
+                (lt.from_types is not None and wiki.pages[r.page].type not in lt.from_types):
             continue  # already a wrong-link-type error
         if not graph.has_edge(r.target, r.page, key=lt.name):
             target = wiki.pages[r.target]
@@ -357,7 +358,8 @@ class CitationSuggester:
         self.by_surname: dict[str, list] = defaultdict(list)
         for s in wiki.sources.values():
             if s.authors:
-                self.by_surname[s.authors[0].split()[-1]].append(s)
+                first = s.authors[0]
+                self.by_surname[first.split(",")[0].strip() if "," in first else first.split()[-1]].append(s)
 
     def hint(self, c) -> str | None:
         if c.form == "key":

@@ -85,6 +85,13 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
         atomic_write(folder / safe_relative(rel), data)
 
 
+def _default_mode() -> int:
+    """What a plain open() would give a new file: 0o666 less the umask (mkstemp makes it 0o600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write via a temporary file in the same folder and rename it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,8 +101,7 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode if mode is not None else _default_mode())
         os.replace(tmp, path)
     except BaseException:
         try:

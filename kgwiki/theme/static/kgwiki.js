@@ -829,6 +829,8 @@
     var links = data.links || {};
     var theme = graphTheme(container);
     var byId = new Map();
+    var HIDDEN_LABEL = { color: "rgba(0,0,0,0)", strokeColor: "rgba(0,0,0,0)" };
+    var quietNodes = new Set(); // nodes whose label would collide with another one: shown on hover
     // Positions are used as given; when the map is fitted into a small box, sizes and fonts are
     // scaled by k (= 1 / fitted zoom) so that labels stay readable on screen.
     var k = 1;
@@ -854,6 +856,9 @@
         // "html" label markup (drawn on the canvas, not parsed by the browser), so escape the title.
         item.label = "<b>" + label.replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</b>";
         item.font = { multi: "html", size: 13 * k, bold: { size: 13 * k, color: theme.label, face: theme.font, mod: "bold" } };
+        item.widthConstraint = { maximum: 180 * k };
+      } else {
+        item.font = quietNodes.has(n.id) ? HIDDEN_LABEL : { color: theme.label, strokeColor: theme.halo };
       }
       return item;
     }
@@ -912,7 +917,6 @@
 
     // With many links, edge labels are drawn only for the links of the hovered node or link.
     var quietLabels = (data.edges || []).length > 12;
-    var HIDDEN_LABEL = { color: "rgba(0,0,0,0)", strokeColor: "rgba(0,0,0,0)" };
 
     function labelFont() {
       return { color: theme.muted, strokeColor: theme.halo };
@@ -997,11 +1001,62 @@
       return { position: { x: (minX + maxX) / 2, y: (minY + maxY) / 2 + 6 / s }, scale: s };
     }
 
+    /**
+     * Label placement at the home view: the current page first, then the best-connected pages;
+     * a label that would overlap one already placed is hidden (it appears on hover).
+     */
+    var measure = doc.createElement("canvas").getContext("2d");
+    function placeLabels(view) {
+      var degree = new Map();
+      edgeItems.forEach(function (e) {
+        degree.set(e.from, (degree.get(e.from) || 0) + 1);
+        degree.set(e.to, (degree.get(e.to) || 0) + 1);
+      });
+      var order = nodeItems.map(function (n) {
+        return byId.get(n.id);
+      });
+      order.sort(function (a, b) {
+        if (!!a.current !== !!b.current) return a.current ? -1 : 1;
+        var d = (degree.get(b.id) || 0) - (degree.get(a.id) || 0);
+        return d || str(a.label).length - str(b.label).length;
+      });
+      var cw = container.clientWidth;
+      var ch = container.clientHeight;
+      var placed = [];
+      var quiet = new Set();
+      order.forEach(function (n) {
+        var fontPx = n.current ? 13 : 11;
+        measure.font = (n.current ? "bold " : "") + fontPx + "px " + theme.font.replace(/"/g, "");
+        var w = measure.measureText(str(n.label || n.id)).width;
+        var wrap = n.current ? 180 : 120;
+        var lines = 1;
+        if (w > wrap) {
+          lines = Math.ceil(w / (wrap - 10));
+          w = wrap;
+        }
+        var x = (Number(n.x) - view.position.x) * view.scale + cw / 2;
+        var y = (Number(n.y) - view.position.y) * view.scale + ch / 2;
+        var box = { l: x - w / 2 - 2, r: x + w / 2 + 2, t: y + (n.current ? 12 : 7) + 1, b: y + (n.current ? 12 : 7) + 3 + lines * (fontPx + 3) };
+        var clash = placed.some(function (o) {
+          return box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t;
+        });
+        if (clash && !n.current) quiet.add(n.id);
+        else placed.push(box);
+      });
+      var changed = quiet.size !== quietNodes.size;
+      quiet.forEach(function (id) {
+        if (!quietNodes.has(id)) changed = true;
+      });
+      quietNodes = quiet;
+      return changed;
+    }
+
     /** Size nodes and fonts for the home zoom (constant size on screen), then show the whole map. */
     function calibrate() {
       var view = homeView();
       var next = 1 / view.scale;
-      if (Math.abs(next - k) / k > 0.05) {
+      var labelsChanged = placeLabels(view);
+      if (Math.abs(next - k) / k > 0.05 || labelsChanged) {
         k = next;
         restyleAll();
       }
@@ -1043,14 +1098,21 @@
       labelled = [];
     }
 
+    var revealed = null;
     network.on("hoverNode", function (params) {
       var n = byId.get(params.node);
       container.style.cursor = n && n.url && !n.current ? "pointer" : "default";
       showLabels(network.getConnectedEdges(params.node));
+      if (quietNodes.has(params.node)) {
+        revealed = params.node;
+        nodes.update({ id: revealed, font: { color: theme.label, strokeColor: theme.halo } });
+      }
     });
     network.on("blurNode", function () {
       container.style.cursor = "";
       hideLabels();
+      if (revealed !== null && quietNodes.has(revealed)) nodes.update({ id: revealed, font: HIDDEN_LABEL });
+      revealed = null;
     });
     network.on("hoverEdge", function (params) {
       showLabels([params.edge]);
@@ -1120,15 +1182,48 @@
         list.push(n);
       }
     });
+    // Frame for the canvas and its toolbar (a sibling, so it is not hidden inside role="img").
+    // Wrap first: sizes below and the network depend on the canvas size.
+    var frame = el("div", "graph-frame explorer-frame");
+    canvas.parentNode.insertBefore(frame, canvas);
+    frame.appendChild(canvas);
+
+    // --- Sizes relative to the layout: positions can be in any unit, so node radii and label sizes
+    // are set in screen pixels at the overview zoom (s0), scaled by rank, and by how crowded the
+    // layout is (typical spacing between nodes). More central pages get larger dots and labels;
+    // small labels appear only as one zooms in (vis-network's label drawThreshold).
+    var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    list.forEach(function (n) {
+      var x = Number(n.x) || 0;
+      var y = Number(n.y) || 0;
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+    });
+    if (!list.length) minX = maxX = minY = maxY = 0;
+    var spanX = maxX - minX;
+    var spanY = maxY - minY;
+    var boxW = Math.max(200, canvas.clientWidth || 800) - 60;
+    var boxH = Math.max(200, canvas.clientHeight || 600) - 60;
+    var s0 = Math.min(spanX > 0 ? boxW / spanX : Infinity, spanY > 0 ? boxH / spanY : Infinity);
+    if (!isFinite(s0) || s0 <= 0) s0 = 1;
+    var spacing = spanX * spanY > 0 ? 0.5 * Math.sqrt((spanX * spanY) / list.length) : (spanX + spanY) / Math.max(1, list.length);
+    var spacingPx = spacing > 0 ? spacing * s0 : 20;
+    var home = { position: { x: (minX + maxX) / 2, y: (minY + maxY) / 2 }, scale: s0 };
+
     var ranks = list.map(function (n) {
       return Number(n.rank) || 0;
     });
     var minRank = Math.min.apply(null, ranks.length ? ranks : [0]);
     var maxRank = Math.max.apply(null, ranks.length ? ranks : [0]);
-    var sizeOf = new Map();
+    var sizeOf = new Map(); // node radius, graph units
+    var fontOf = new Map(); // label size, graph units
     list.forEach(function (n, i) {
       var t = maxRank > minRank ? (ranks[i] - minRank) / (maxRank - minRank) : 0.3;
-      sizeOf.set(n.id, 6 + 22 * Math.sqrt(t));
+      var radiusPx = Math.max(1.5, Math.min(12, spacingPx * (0.14 + 0.36 * Math.sqrt(t))));
+      sizeOf.set(n.id, radiusPx / s0);
+      fontOf.set(n.id, (5 + 9 * t) / s0);
     });
 
     // --- Edges, with ids so filters can hide them ---
@@ -1152,7 +1247,7 @@
     var selectedId = null;
 
     function fontSize(id) {
-      return Math.round(11 + sizeOf.get(id) * 0.3);
+      return fontOf.get(id);
     }
 
     function nodeItem(n) {
@@ -1252,12 +1347,13 @@
       },
       nodes: {
         shape: "dot",
-        borderWidth: 1,
-        font: { face: theme.font, color: theme.label, strokeWidth: 3, strokeColor: theme.halo },
-        scaling: { label: { drawThreshold: 7, maxVisible: 30 } }
+        // Line widths in graph units: about 1 px in the overview, but never thick when zoomed in.
+        borderWidth: Math.min(1 / s0, 2),
+        font: { face: theme.font, color: theme.label, strokeWidth: Math.min(3 / s0, 4), strokeColor: theme.halo },
+        scaling: { label: { drawThreshold: 10, maxVisible: 20 } }
       },
       edges: {
-        width: 1,
+        width: Math.min(1 / s0, 2.5),
         smooth: false,
         hoverWidth: 0.5,
         selectionWidth: 1,
@@ -1266,15 +1362,13 @@
       }
     };
 
-    // Frame for the canvas and its toolbar (a sibling, so it is not hidden inside role="img").
-    // Wrap first: the network measures its container when it is created.
-    var frame = el("div", "graph-frame explorer-frame");
-    canvas.parentNode.insertBefore(frame, canvas);
-    frame.appendChild(canvas);
-
     var network = new window.vis.Network(canvas, { nodes: nodes, edges: edges }, options);
-    network.fit({ animation: false });
-    frame.appendChild(graphToolbar(network, canvas, "Graph controls"));
+    network.moveTo({ position: home.position, scale: home.scale, animation: false });
+    frame.appendChild(
+      graphToolbar(network, canvas, "Graph controls", function () {
+        network.moveTo({ position: home.position, scale: home.scale, animation: animation() });
+      })
+    );
 
 
     function updateCounts() {
@@ -1434,7 +1528,8 @@
         }
       });
 
-      // Labels at a readable screen size; with many neighbours, only the most central are named.
+      // Labels at a readable screen size, most central first; a label that would overlap one already
+      // drawn is left out (the node's tooltip and the info panel still name it).
       var named = ids
         .filter(function (id) {
           return pos[id] && !nodeHidden.get(id);
@@ -1444,7 +1539,8 @@
           if (y === selectedId) return 1;
           return sizeOf.get(y) - sizeOf.get(x);
         })
-        .slice(0, 40);
+        .slice(0, 60);
+      var placed = [];
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.lineJoin = "round";
@@ -1455,6 +1551,13 @@
         ctx.font = (id === selectedId ? "bold " : "") + size + "px " + theme.font.replace(/"/g, "");
         var text = str(byId.get(id).label || id);
         var y = p.y + sizeOf.get(id) + 4 + size; // vis-network: text middle at radius + 4 + font size
+        var half = ctx.measureText(text).width / 2 + 2 / scale;
+        var box = { l: p.x - half, r: p.x + half, t: y - size * 0.6, b: y + size * 0.6 };
+        var clash = placed.some(function (o) {
+          return box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t;
+        });
+        if (clash) return;
+        placed.push(box);
         ctx.lineWidth = 4 / scale;
         ctx.strokeStyle = theme.halo;
         ctx.strokeText(text, p.x, y);
