@@ -26,8 +26,21 @@ def content_key(source: SourceFile) -> str:
 
 
 def settings_key(config_bytes: bytes) -> str:
-    """What makes cached parse results valid: kgwiki's version, the cache format and wiki.toml."""
-    return hashlib.sha256(f"{__version__}\0{FORMAT}\0".encode() + config_bytes).hexdigest()
+    """What makes cached results valid: kgwiki itself (version and code), the cache format, the settings."""
+    return hashlib.sha256(f"{__version__}\0{FORMAT}\0{code_digest()}\0".encode() + config_bytes).hexdigest()
+
+
+_CODE_DIGEST: list[str] = []
+
+
+def code_digest() -> str:
+    """A digest of kgwiki's own source: a changed generator never reuses what an older one made."""
+    if not _CODE_DIGEST:
+        digest = hashlib.sha256()
+        for path in sorted(Path(__file__).parent.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        _CODE_DIGEST.append(digest.hexdigest())
+    return _CODE_DIGEST[0]
 
 
 def inputs_key(settings: str, sources: list[SourceFile], unreadable: list[ParseResult]) -> str:

@@ -18,15 +18,27 @@ import networkx as nx
 Position = tuple[float, float]
 
 
-def radial_layout(center: str, rings: list[list[str]], spacing: float = 170.0) -> dict[str, Position]:
-    """`center` at the origin, each ring of nodes on a circle further out, in the order given."""
+def radial_layout(center: str, rings: list[list[str]], spacing: float = 150.0) -> dict[str, Position]:
+    """`center` at the origin, each ring of nodes on circles further out, in the order given.
+
+    A ring too full to read (a hub's neighbours) is spread over several circles, each one
+    holding more nodes than the one inside it, staggered so that labels do not line up."""
     positions: dict[str, Position] = {center: (0.0, 0.0)}
-    for depth, ring in enumerate(rings, start=1):
-        radius = spacing * depth * (1 + max(0, len(ring) - 12) / 24)
-        offset = 0.5 * (depth - 1)  # stagger rings so edges do not line up
-        for i, node in enumerate(ring):
-            angle = 2 * math.pi * (i + offset) / max(len(ring), 1) - math.pi / 2
-            positions[node] = (round(radius * math.cos(angle), 1), round(radius * math.sin(angle), 1))
+    radius = 0.0
+    circle = 0
+    for ring in rings:
+        start = 0
+        capacity = 12
+        while start < len(ring):
+            chunk = ring[start:start + capacity]
+            radius += spacing if circle == 0 else spacing * 0.8
+            offset = 0.5 * (circle % 2)
+            for i, node in enumerate(chunk):
+                angle = 2 * math.pi * (i + offset) / len(chunk) - math.pi / 2
+                positions[node] = (round(radius * math.cos(angle), 1), round(radius * math.sin(angle), 1))
+            start += capacity
+            capacity += 8
+            circle += 1
     return positions
 
 
