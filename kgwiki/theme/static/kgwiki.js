@@ -1318,6 +1318,7 @@
     var nodes = new window.vis.DataSet(
       list.map(function (n) {
         var item = nodeItem(n);
+        item.type = n.type; // kept on the item so tests and tools can query the DataSet by page type
         item.hidden = initial.nodes.get(n.id);
         nodeHidden.set(n.id, item.hidden);
         return item;
@@ -1363,6 +1364,12 @@
     };
 
     var network = new window.vis.Network(canvas, { nodes: nodes, edges: edges }, options);
+    var explorerApi = null;
+    // Time to first draw, from navigation start: read by bench/bench_explorer.py.
+    network.once("afterDrawing", function () {
+      if (explorerApi) explorerApi.firstDraw = performance.now();
+      else window.__kgwikiFirstDraw = performance.now();
+    });
     network.moveTo({ position: home.position, scale: home.scale, animation: false });
     frame.appendChild(
       graphToolbar(network, canvas, "Graph controls", function () {
@@ -1744,7 +1751,9 @@
 
     updateCounts();
     showHint();
-    return { network: network, nodes: nodes, edges: edges };
+    explorerApi = { network: network, nodes: nodes, edges: edges,
+                    firstDraw: window.__kgwikiFirstDraw || null };
+    return explorerApi;
   }
 
   /* ------------------------------------------------------------------ */
