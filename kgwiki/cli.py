@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "github"), default="text",
                        help="output format (default: text)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--suggest", action="store_true",
+                       help="also report unlinked mentions and suggested links (info: writer's aids, not defects)")
     check.set_defaults(run=run_check)
 
     build = commands.add_parser("build", help="check the wiki and write the static site",
@@ -166,7 +168,7 @@ def resolve_root(root: Path | None) -> Path:
 def run_check(args) -> int:
     from kgwiki.pipeline import check
 
-    result = check(resolve_root(args.root))
+    result = check(resolve_root(args.root), suggestions=args.suggest)
     print_diagnostics(result, args.format)
     return exit_code(result.diagnostics, args.strict)
 

@@ -65,21 +65,24 @@ def _timed(timings: dict[str, float], stage: str):
     timings[stage] = time.perf_counter() - start
 
 
-def check(root: Path, config: Config | None = None, jobs: int | None = None) -> CheckResult:
-    """Read, parse, resolve and validate the wiki at `root`. Raises ConfigError for a bad wiki.toml."""
+def check(root: Path, config: Config | None = None, jobs: int | None = None, suggestions: bool = False) -> CheckResult:
+    """Read, parse, resolve and validate the wiki at `root`. Raises ConfigError for a bad wiki.toml.
+
+    `suggestions` adds unlinked-mention and suggested-link to the rules."""
     timings: dict[str, float] = {}
     config = config or load_config(root)
     with no_gc():
         with _timed(timings, "read+parse"):
             parsed = read_and_parse(config, jobs)
-        return _resolve_and_validate(config, [r for _, r in parsed], timings)
+        return _resolve_and_validate(config, [r for _, r in parsed], timings, suggestions)
 
 
-def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: dict[str, float]) -> CheckResult:
+def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: dict[str, float],
+                          suggestions: bool = False) -> CheckResult:
     with _timed(timings, "graph"):
         wiki = build_wiki([r.page for r in parsed if r.page], config)
     with _timed(timings, "validate"):
-        diagnostics = validate(wiki, [d for r in parsed for d in r.diagnostics])
+        diagnostics = validate(wiki, [d for r in parsed for d in r.diagnostics], suggestions)
     return CheckResult(config, wiki, diagnostics, timings)
 
 

@@ -20,10 +20,13 @@ from kgwiki.model import Diagnostic, Location, Page, Slug
 Rule = Callable[[Wiki], Iterable[Diagnostic]]
 
 
-def validate(wiki: Wiki, upstream: Iterable[Diagnostic] = ()) -> list[Diagnostic]:
-    """Every diagnostic of the wiki (the rules' and those found while reading and parsing), sorted."""
+def validate(wiki: Wiki, upstream: Iterable[Diagnostic] = (), suggestions: bool = False) -> list[Diagnostic]:
+    """Every diagnostic of the wiki (the rules' and those found while reading and parsing), sorted.
+
+    `suggestions` adds the writer's aids (unlinked-mention, suggested-link): evidence for links
+    worth adding rather than defects, and the costliest rules, so they run when asked for."""
     found = list(upstream)
-    for rule in RULES:
+    for rule in RULES + (SUGGESTION_RULES if suggestions else ()):
         found.extend(rule(wiki))
     return finalise(wiki, found)
 
@@ -376,5 +379,6 @@ class CitationSuggester:
 RULES: tuple[Rule, ...] = (
     broken_links, broken_anchors, wrong_link_types, self_links, duplicate_links, asymmetric_links,
     link_cycles, duplicate_slugs, alias_conflicts, titles_and_types, required_fields_and_sections,
-    orphans, uncited_sources, citation_problems, stale_sources_cited, unlinked_mentions, suggested_links,
+    orphans, uncited_sources, citation_problems, stale_sources_cited,
 )
+SUGGESTION_RULES: tuple[Rule, ...] = (unlinked_mentions, suggested_links)

@@ -53,7 +53,7 @@ def test_invalid_fixture_gives_exactly_the_expected_diagnostics(fixture_copy):
     root = fixture_copy("invalid")
     (root / "concepts" / "binary.md").write_bytes(b"---\ntitle: x\n---\n\x00\x01\x02")
     (root / "concepts" / "latin1.md").write_bytes("---\ntitle: caf\u00e9\n---\n".encode("latin-1"))
-    found = codes(check(root))
+    found = codes(check(root, suggestions=True))
     expected = EXPECTED | {("unreadable-file", "concepts/binary.md", None),
                            ("unreadable-file", "concepts/latin1.md", None)}
     assert sorted(set(found), key=str) == sorted(expected, key=str)
