@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgwiki import sources_cited
+from kgwiki import sources_cited, syntax
 from kgwiki.graph import Wiki
 from kgwiki.model import Location
 from kgwiki.write import atomic_write
@@ -90,6 +90,9 @@ def plan_page(wiki: Wiki, slug: str, abspath: Path) -> Plan:
 def _new_section(text: str, block: str, nl: str) -> str:
     """A `## Sources cited` section to append: the existing text stays a byte-for-byte prefix."""
     lead = "" if not text else (nl if not text.endswith(("\n", "\r")) else "") + nl
+    fence = syntax.unclosed_fence(text)
+    if fence:  # the page ends inside a code block: close it, or the section would be code
+        lead = ("" if text.endswith(("\n", "\r")) else nl) + fence + nl + nl
     return f"{lead}{sources_cited.HEADING}{nl}{sources_cited.OPEN}{block}{sources_cited.CLOSE}{nl}"
 
 

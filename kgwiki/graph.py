@@ -98,9 +98,11 @@ def build_wiki(pages: Iterable[Page], config: Config) -> Wiki:
     citation_index = CitationIndex(sources.values())
 
     graph = nx.MultiDiGraph()
-    for page in by_slug.values():
-        graph.add_node(page.slug, type=page.type, title=page.title, summary=page.summary,
-                       tags=page.tags, path=page.path)
+    graph.add_nodes_from((page.slug, {"type": page.type, "title": page.title, "summary": page.summary,
+                                      "tags": page.tags, "path": page.path}) for page in by_slug.values())
+    # Edges are gathered first and added in one call: one add_edge per link costs networkx
+    # several times more. The first link of a kind between two pages is the edge.
+    edges: dict[tuple[str, str, str], dict] = {}
 
     links = []
     for page in by_slug.values():
@@ -108,10 +110,9 @@ def build_wiki(pages: Iterable[Page], config: Config) -> Wiki:
             resolution = resolve_link(page, link, names, by_slug, config)
             links.append(resolution)
             target = resolution.target
-            if target is not None and target != page.slug and not graph.has_edge(page.slug, target,
-                                                                                   key=resolution.link_type):
-                graph.add_edge(page.slug, target, key=resolution.link_type, description=link.description,
-                               path=link.location.path, line=link.location.line, label=link.label)
+            if target is not None and target != page.slug:
+                edges.setdefault((page.slug, target, resolution.link_type), {
+                    "description": link.description, "path": link.path, "line": link.line, "label": link.label})
 
     citations = []
     for page in by_slug.values():
@@ -122,9 +123,10 @@ def build_wiki(pages: Iterable[Page], config: Config) -> Wiki:
             citations.append(CitationResolution(page.slug, citation, outcome, found))
             # a year mismatch with a single candidate is that source, cited with the wrong year (a warning)
             linked = outcome == "resolved" or (outcome == "year-mismatch" and len(found) == 1)
-            if linked and found[0] != page.slug and not graph.has_edge(page.slug, found[0], key="cites"):
-                graph.add_edge(page.slug, found[0], key="cites", description=None,
-                               path=citation.location.path, line=citation.location.line, label=None)
+            if linked and found[0] != page.slug:
+                edges.setdefault((page.slug, found[0], "cites"), {
+                    "description": None, "path": citation.path, "line": citation.line, "label": None})
+    graph.add_edges_from((u, v, k, data) for (u, v, k), data in edges.items())
 
     return Wiki(config, by_slug, sources, graph, tuple(links), tuple(citations), names,
                 duplicates, tuple(names.conflicts()))

@@ -70,7 +70,10 @@ class Link:
     """A wikilink as written. `link_type` is set when the page types it (section, field or `type::`)."""
 
     target: str
-    location: Location
+    # where it is written; kept flat (see `location`) since a wiki holds ~10 links a page
+    path: str
+    line: int | None
+    col: int | None
     label: str | None = None
     anchor: str | None = None
     link_type: str | None = None
@@ -78,13 +81,19 @@ class Link:
     embed: bool = False
     origin: str = "inline"  # inline | section | field
 
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.line, self.col)
+
 
 @dataclass(frozen=True)
 class Citation:
     """A citation as written: author-year, narrative, a pandoc `[@key]`, or a free label like `Atlas Ch.7`."""
 
     text: str
-    location: Location
+    path: str
+    line: int | None
+    col: int | None
     form: str  # parenthetical | narrative | key | label
     surnames: tuple[str, ...] = ()
     et_al: bool = False
@@ -92,6 +101,10 @@ class Citation:
     year_suffix: str = ""
     key: str | None = None
     locator: str | None = None
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.line, self.col)
 
     @property
     def strong(self) -> bool:

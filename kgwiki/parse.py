@@ -212,7 +212,7 @@ def _links(path, split, masked, lines, headings, meta, config: Config, report) -
             link_type, description = typed[raw.offset]
             origin = "section"
         links.append(Link(raw.target.lstrip("/") if raw.target.startswith("/") else raw.target,
-                          Location(path, line, col), raw.label, raw.anchor, link_type, description,
+                          path, line, col, raw.label, raw.anchor, link_type, description,
                           raw.embed, origin))
     links.extend(_field_links(path, split, meta, config, report))
     return tuple(links)
@@ -253,11 +253,11 @@ def _field_links(path, split: syntax.Split, meta, config: Config, report):
             if problem:
                 report("malformed-link", line, col, f"`{field}` target {target!r} {problem}")
                 continue
-            yield Link(target, Location(path, line, col), label, anchor, link_type, None, False, "field")
+            yield Link(target, path, line, col, label, anchor, link_type, None, False, "field")
 
 
 def _citations(path: str, masked: str, lines: syntax.LineIndex):
     for raw in syntax.find_citations(masked):
         line, col = lines.position(raw.offset)
-        yield Citation(raw.text, Location(path, line, col), raw.form, raw.surnames, raw.et_al,
+        yield Citation(raw.text, path, line, col, raw.form, raw.surnames, raw.et_al,
                        raw.year, raw.year_suffix, raw.key, raw.locator)

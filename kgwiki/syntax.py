@@ -101,6 +101,21 @@ def mask_code(text: str, comments: bool = True) -> str:
     return text
 
 
+def unclosed_fence(text: str) -> str | None:
+    """The fence (e.g. ```) of a code block left open at the end of `text`, or None."""
+    pos = 0
+    while True:
+        opening = FENCE.search(text, pos)
+        if not opening:
+            return None
+        fence = opening.group("fence")
+        closing = re.compile(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}[ \t]*$", re.M)
+        end_match = closing.search(text, opening.end() + 1)
+        if not end_match:
+            return fence
+        pos = end_match.end()
+
+
 def _mask_fences(text: str) -> str:
     out, pos = [], 0
     while True:

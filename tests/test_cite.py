@@ -629,3 +629,13 @@ def test_property_idempotent_and_nothing_outside_the_markers_changes(prop_root, 
 
     assert [o for o in backfill(prop_root) if o.written] == []
     assert path.read_bytes() == once
+
+
+def test_a_page_ending_inside_a_code_block_gets_its_section_after_the_block(tmp_path):
+    root = wiki_with(tmp_path, {"concepts/page.md": FM + "(Turner 2021)\n```\nunclosed code"})
+    first = plan_of(root, "page")
+    cite.apply([first])
+    text = (root / "concepts/page.md").read_text()
+    assert text.startswith(FM + "(Turner 2021)\n```\nunclosed code\n```\n\n## Sources cited\n")
+    second = plan_of(root, "page")
+    assert not second.stale and not second.problem
