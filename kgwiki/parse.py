@@ -42,7 +42,7 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
     meta = _load_front_matter(split, report)
     meta = _check_field_types(meta, split, config, report)
 
-    masked = syntax.mask_code(split.body)
+    masked = syntax.mask_code(split.body)  # code and comments blanked, offsets kept
     lines = syntax.LineIndex(split.body, split.body_line)
     headings = tuple(_headings(masked, lines))
     links = _links(source.path, split, masked, lines, headings, meta, config, report)
@@ -76,12 +76,8 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
 
 
 def _field_lines(split: syntax.Split, meta: dict[str, Any]) -> dict[str, int]:
-    lines = {}
-    for name in meta:
-        row = syntax.field_line(split.front_matter or "", name)
-        if row is not None:
-            lines[name] = split.fm_line + row
-    return lines
+    rows = syntax.field_lines(split.front_matter or "")
+    return {name: split.fm_line + rows[name] for name in meta if name in rows}
 
 
 # --- front matter --------------------------------------------------------------
@@ -244,10 +240,11 @@ def _typed_bullets(masked: str, raw_links, config: Config) -> dict[int, tuple[st
 
 def _field_links(path, split: syntax.Split, meta, config: Config, report):
     yaml_text = split.front_matter or ""
+    rows = syntax.field_lines(yaml_text) if yaml_text else {}
     for field, link_type in sorted(config.field_links().items()):
         for value in meta.get(field, ()):
             target, anchor, label, _ = syntax.parse_link_inner(value.strip().removeprefix("[[").removesuffix("]]"))
-            where = syntax.value_position(yaml_text, field, value)
+            where = syntax.value_position(yaml_text, field, value, rows)
             line, col = (split.fm_line + where[0], where[1] + 1) if where else (1, None)
             problem = syntax.target_problem(target) if target else "is empty"
             if problem:

@@ -46,28 +46,43 @@ def split_front_matter(text: str) -> Split:
     return Split(yaml_text, 2, text[after:], body_line)
 
 
+TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)[ \t]*:(?=[ \t]|$)", re.M)
+
+
+def field_lines(yaml_text: str) -> dict[str, int]:
+    """Top-level key -> its 0-based line in the YAML text (one scan for all keys)."""
+    found: dict[str, int] = {}
+    for m in TOP_LEVEL_KEY.finditer(yaml_text):
+        found.setdefault(m.group(1), yaml_text.count("\n", 0, m.start()))
+    return found
+
+
 def field_line(yaml_text: str, field: str) -> int | None:
     """0-based line of `field:` at the top level of the YAML text."""
-    m = re.search(rf"^{re.escape(field)}[ \t]*:", yaml_text, re.M)
-    return yaml_text.count("\n", 0, m.start()) if m else None
+    return field_lines(yaml_text).get(field)
 
 
-def value_position(yaml_text: str, field: str, value: str) -> tuple[int, int] | None:
+def value_position(yaml_text: str, field: str, value: str, lines: dict[str, int] | None = None) -> tuple[int, int] | None:
     """(0-based line, 0-based column) where list item `value` is written under `field`
     (inline `[a, b]` or a block list), or the field's own line when it cannot be told."""
-    start = field_line(yaml_text, field)
+    start = (lines if lines is not None else field_lines(yaml_text)).get(field)
     if start is None:
         return None
-    lines = yaml_text.split("\n")
-    item = re.compile(rf"(?:^|[\[,\s-])[\s\"']*({re.escape(value)})[\"']?\s*(?=[,\]]|$)")
-    for i in range(start, len(lines)):
-        if i > start and re.match(r"[^\s-]", lines[i]):
+    rows = yaml_text.split("\n")
+    for i in range(start, len(rows)):
+        text = rows[i]
+        if i > start and text[:1] not in ("", " ", "\t", "-"):
             break  # the next top-level key
-        text = lines[i]
-        offset = text.index(":") + 1 if i == start and ":" in text else 0
-        m = item.search(text, offset)
-        if m:
-            return i, m.start(1)
+        pos = text.index(":") + 1 if i == start and ":" in text else 0
+        while True:
+            pos = text.find(value, pos)
+            if pos < 0:
+                break
+            before = text[pos - 1] if pos else " "
+            after = text[pos + len(value):pos + len(value) + 1]
+            if before in " \t[,-\"'" and after in ("", " ", "\t", ",", "]", "\"", "'"):
+                return i, pos
+            pos += 1
     return start, 0
 
 
