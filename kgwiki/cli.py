@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=None, help="where to write the site (default: site/ in the wiki)")
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     build.add_argument("--strict", action="store_true", help="write nothing if there are errors or warnings")
+    build.add_argument("--clean", action="store_true", help="ignore build/cache: parse and render everything")
     build.set_defaults(run=run_build)
 
     cite = commands.add_parser("cite", help="rewrite each page's generated Sources cited block",
@@ -180,7 +181,8 @@ def run_build(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     try:
-        result = build(resolve_root(args.root), args.out, args.jobs, args.strict, progress=progress_printer())
+        result = build(resolve_root(args.root), args.out, args.jobs, args.strict, incremental=not args.clean,
+                       progress=progress_printer())
     except WriteError as exc:
         print(f"kgwiki: {exc}", file=sys.stderr)
         return EXIT_USAGE
