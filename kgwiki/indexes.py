@@ -75,7 +75,7 @@ def search_index(wiki: Wiki, urls: dict[str, str]) -> dict[str, Any]:
     for slug in sorted(wiki.pages):
         page = wiki.pages[slug]
         pages.append({"u": urls[slug], "t": page.title, "y": page.type, "a": list(page.aliases),
-                      "m": page.summary, "b": plain_text(page.body)[:SEARCH_BODY_CHARS]})
+                      "m": page.summary, "b": plain_text(page.body[:SEARCH_BODY_CHARS * 3])[:SEARCH_BODY_CHARS]})
     return {"pages": pages}
 
 
@@ -120,7 +120,18 @@ def export_graph(wiki: Wiki) -> nx.MultiDiGraph:
 
 def graph_json(wiki: Wiki) -> bytes:
     data = nx.node_link_data(export_graph(wiki), edges="links")
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+    # one record a line: readable and diffable, and encoded in C (json's indent= is pure Python)
+    head = {k: v for k, v in data.items() if k not in ("nodes", "links")}
+    lines = [json.dumps(head, ensure_ascii=False, sort_keys=True)[:-1] + ', "nodes": [']
+    lines += [json.dumps(n, ensure_ascii=False, sort_keys=True) + "," for n in data["nodes"]]
+    if data["nodes"]:
+        lines[-1] = lines[-1][:-1]
+    lines.append('], "links": [')
+    lines += [json.dumps(e, ensure_ascii=False, sort_keys=True) + "," for e in data["links"]]
+    if data["links"]:
+        lines[-1] = lines[-1][:-1]
+    lines.append("]}")
+    return ("\n".join(lines) + "\n").encode()
 
 
 def graph_graphml(wiki: Wiki) -> bytes:

@@ -34,6 +34,7 @@ RESERVED = {"index", "graph", "bibliography", "health", "404"}
 RESERVED_FOLDERS = ("types/", "tags/", "assets/")
 PARALLEL_THRESHOLD = 300
 MAP_OTHER_EDGES = 30
+HEALTH_ROWS = 1000  # a health page to read; every diagnostic is in build/report.json
 SOURCES_CITED = "sources cited"
 
 SANITIZE_TAGS = set(nh3.ALLOWED_TAGS) | {"table", "thead", "tbody", "tr", "th", "td", "pre", "code", "sup", "sub",
@@ -116,9 +117,16 @@ class Renderer:
                           page.summary)
 
     def item(self, slug: str, **extra) -> dict[str, Any]:
+        """A page as listings show it. `link` and `badge` are made here, escaped: a template macro
+        call per link costs more than the rest of a panel."""
         page = self.wiki.pages[slug]
-        return {"slug": slug, "title": page.title, "type": page.type, "summary": page.summary,
-                "url": relative(self.current_path, self.ctx.urls[slug]), **extra}
+        url = relative(self.current_path, self.ctx.urls[slug])
+        esc = markupsafe.escape
+        return {"slug": slug, "title": page.title, "type": page.type, "summary": page.summary, "url": url,
+                "link": markupsafe.Markup(f'<a class="internal" href="{esc(url)}" data-slug="{esc(slug)}">'
+                                          f'{esc(page.title)}</a>'),
+                "badge": markupsafe.Markup(f'<span class="badge type-{esc(page.type)}">{esc(page.type)}</span>'),
+                **extra}
 
     def common(self, path: str, page_title: str, body_kind: str, description: str = "") -> dict[str, Any]:
         root = "../" * path.count("/")
@@ -452,7 +460,7 @@ class Renderer:
                      and not any(k == "cites" for _, _, k in wiki.graph.out_edges(s, keys=True))]
         by_path = {p.path: s for s, p in wiki.pages.items()}
         diagnostics = []
-        for d in self.ctx.diagnostics:
+        for d in self.ctx.diagnostics[:HEALTH_ROWS]:
             slug = by_path.get(d.location.path)
             diagnostics.append({"location": str(d.location), "severity": d.severity, "code": d.code,
                                 "message": d.message, "hint": d.hint,
@@ -461,6 +469,7 @@ class Renderer:
         context = self.common("health.html", "Health", "health")
         context.update(summary={"errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
                                 "pages": len(wiki.pages)},
+                       more_diagnostics=max(0, len(self.ctx.diagnostics) - HEALTH_ROWS),
                        wanted=wanted_rows, orphans=orphans, unsourced=unsourced, diagnostics=diagnostics,
                        suggestions=[{"location": self.item(x.page)["title"], "message":
                                      f"add a `{x.link_type}` link to {wiki.pages[x.target].title} ({x.evidence})"}
