@@ -229,9 +229,10 @@ class Renderer:
                                                                  target.summary]
         material = {k: v for k, v in context.items() if k != "page"}
         material["page"] = [page.slug, page.path, page.title, page.type, page.summary, page.aliases, page.tags]
-        data = json.dumps([self.ctx.signature, material, body_source, citations, targets], sort_keys=True,
-                          default=str, ensure_ascii=False)
-        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+        # repr, not json: ~5x faster, and as deterministic here, since the context holds only
+        # lists, dicts built in a fixed order, strings and numbers (never a set)
+        data = repr([self.ctx.signature, material, body_source, citations, targets])
+        return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _body_without_generated_sections(self, page: Page) -> str:
         """The body minus typed link sections (shown as panels) and the generated sources block."""
