@@ -491,7 +491,9 @@ class Renderer:
         context.update(
             titles=sorted({p.title for p in wiki.pages.values()}, key=lambda t: (t.casefold(), t)),
             types=[{"name": t, "color": ctx.types[t]["color"], "count": type_counts[t]} for t in sorted(type_counts)],
-            links=[{"name": k, "count": link_counts[k], **ctx.links[k]} for k in sorted(ctx.links) if link_counts[k]],
+            # untyped mentions start hidden in a large graph: they are most of its edges and little of its sense
+            links=[{"name": k, "count": link_counts[k], "off": k == "mentions" and wiki.graph.number_of_edges() > 5000,
+                    **ctx.links[k]} for k in sorted(ctx.links) if link_counts[k]],
             tags=sorted({t for p in wiki.pages.values() for t in p.tags}),
             central=[self.item(s) for s in central], node_count=wiki.graph.number_of_nodes(),
             edge_count=wiki.graph.number_of_edges())

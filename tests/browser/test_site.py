@@ -123,3 +123,14 @@ def test_phone_width_has_no_horizontal_scroll(browser, site):
     page.wait_for_timeout(300)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
+
+
+def test_explorer_link_filter_hides_and_restores_edges(watched, site):
+    page = open_page(watched, site, "graph.html")
+    page.wait_for_function("window.kgwikiExplorer && window.kgwikiExplorer.network")
+    visible = "window.kgwikiExplorer.edges.get({filter: e => !e.hidden}).length"
+    before = page.evaluate(visible)
+    page.locator("#filter-links input[value='related']").uncheck()
+    page.wait_for_function(f"({visible}) < {before}")
+    page.locator("#filter-links input[value='related']").check()
+    page.wait_for_function(f"({visible}) === {before}")

@@ -1324,14 +1324,20 @@
         return item;
       })
     );
-    var edges = new window.vis.DataSet(
-      edgeList.map(function (e, i) {
+    // Edges hidden at the start (a link type left unchecked, e.g. mentions in a large graph) are
+    // not handed to vis-network until shown: building its items is most of the start-up time.
+    var edgeAdded = [];
+    var startEdges = [];
+    edgeList.forEach(function (e, i) {
+      edgeHidden[i] = initial.edges[i];
+      if (!edgeHidden[i]) {
         var item = edgeItem(e, i);
-        item.hidden = initial.edges[i];
-        edgeHidden[i] = item.hidden;
-        return item;
-      })
-    );
+        item.hidden = false;
+        startEdges.push(item);
+        edgeAdded[i] = true;
+      }
+    });
+    var edges = new window.vis.DataSet(startEdges);
 
     var options = {
       autoResize: true,
@@ -1401,14 +1407,23 @@
           nodeChanges.push({ id: id, hidden: hidden });
         }
       });
+      var edgeAdds = [];
       vis.edges.forEach(function (hidden, i) {
         if (edgeHidden[i] !== hidden) {
           edgeHidden[i] = hidden;
-          edgeChanges.push({ id: i, hidden: hidden });
+          if (edgeAdded[i]) {
+            edgeChanges.push({ id: i, hidden: hidden });
+          } else if (!hidden) {
+            var item = edgeItem(edgeList[i], i);
+            item.hidden = false;
+            edgeAdds.push(item);
+            edgeAdded[i] = true;
+          }
         }
       });
       if (nodeChanges.length) nodes.update(nodeChanges);
       if (edgeChanges.length) edges.update(edgeChanges);
+      if (edgeAdds.length) edges.add(edgeAdds);
       updateCounts();
       if (selectedId !== null) {
         if (nodeHidden.get(selectedId)) clearSelection();
