@@ -235,22 +235,30 @@ class Renderer:
         return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _body_without_generated_sections(self, page: Page) -> str:
-        """The body minus typed link sections (shown as panels) and the generated sources block."""
-        masked = syntax.mask_code(page.body)
-        headings = list(syntax.find_headings(masked, page.body))
-        cuts = []
-        for i, (start, _, text, _) in enumerate(headings):
-            end = headings[i + 1][0] if i + 1 < len(headings) else len(page.body)
-            name = text.casefold()
-            if name in self.sections_to_drop or (name == SOURCES_CITED and "kgwiki:sources-cited" in page.body[start:end]):
-                cuts.append((start, end))
-        if not cuts:
-            return page.body
+        """The body minus what the page shows as panels: the typed link bullets (their section too,
+        when nothing else is in it) and the generated Sources cited section."""
+        body = page.body
+        masked = syntax.mask_code(body)
+        headings = list(syntax.find_headings(masked, body))
         out, pos = [], 0
-        for start, end in cuts:
-            out.append(page.body[pos:start])
+        for i, (start, _, text, heading_end) in enumerate(headings):
+            end = headings[i + 1][0] if i + 1 < len(headings) else len(body)
+            name = text.casefold()
+            if name == SOURCES_CITED and "kgwiki:sources-cited" in body[start:end]:
+                kept = ""
+            elif name in self.sections_to_drop:
+                rest = syntax.LINK_BULLET_LINE.sub("", masked[heading_end:end])
+                # keep whatever is not a typed bullet (prose under the heading), from the real text
+                kept = "" if not rest.strip() else body[start:heading_end] + _without_link_bullets(
+                    body[heading_end:end], masked[heading_end:end])
+            else:
+                continue
+            out.append(body[pos:start])
+            out.append(kept)
             pos = end
-        out.append(page.body[pos:])
+        if not out:
+            return body
+        out.append(body[pos:])
         return "".join(out)
 
     def _panels(self, slug: str) -> list[dict[str, Any]]:
@@ -700,6 +708,12 @@ def _letter_groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         groups[letter].append(item)
     return [{"letter": letter, "key": "num" if letter == "#" else letter.lower(), "items": groups[letter]}
             for letter in sorted(groups)]
+
+
+def _without_link_bullets(text: str, masked: str) -> str:
+    """`text` without the lines that are typed-link bullets (found in its masked twin)."""
+    lines, masked_lines = text.split("\n"), masked.split("\n")
+    return "\n".join(line for line, m in zip(lines, masked_lines) if not syntax.LINK_BULLET.match(m))
 
 
 def _flatten_toc(tokens: list[dict]) -> list[dict]:

@@ -203,3 +203,17 @@ def test_output_does_not_depend_on_hash_seeds(tmp_path):
         outs.append(tree(out))
     assert outs[0].keys() == outs[1].keys()
     assert [p for p in outs[0] if outs[0][p] != outs[1][p]] == []
+
+
+def test_prose_in_a_typed_section_is_kept(fixture_copy):
+    root = fixture_copy("site")
+    page = root / "concepts" / "inner-alignment.md"
+    page.write_text(page.read_text().replace("- [[deceptive-alignment]] — one way inner alignment fails.\n",
+                                             "- [[deceptive-alignment]] — one way inner alignment fails.\n\n"
+                                             "See also [[interpretability-agenda]] for tools.\n"))
+    build(root)
+    html = (root / "site" / "inner-alignment.html").read_text()
+    body = html.split('<div class="page-body">')[1].split("</div>")[0]
+    assert "See also" in body and 'data-slug="interpretability-agenda"' in body
+    assert "one way inner alignment fails" not in body  # the typed bullet is shown as a panel, not twice
+    assert "one way inner alignment fails" in html
