@@ -70,12 +70,20 @@ def plain_text(markdown_text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_ENTRIES: dict[str, tuple[tuple, dict]] = {}  # slug -> (what it was made from, entry): serve edits one page
+
+
 def search_index(wiki: Wiki, urls: dict[str, str]) -> dict[str, Any]:
     pages = []
     for slug in sorted(wiki.pages):
         page = wiki.pages[slug]
-        pages.append({"u": urls[slug], "t": page.title, "y": page.type, "a": list(page.aliases),
-                      "m": page.summary, "b": plain_text(page.body[:SEARCH_BODY_CHARS * 3])[:SEARCH_BODY_CHARS]})
+        made_from = (urls[slug], page.title, page.type, page.aliases, page.summary, hash(page.body), page.body[:64])
+        known = _ENTRIES.get(slug)
+        if known is None or known[0] != made_from:
+            entry = {"u": urls[slug], "t": page.title, "y": page.type, "a": list(page.aliases), "m": page.summary,
+                     "b": plain_text(page.body[:SEARCH_BODY_CHARS * 3])[:SEARCH_BODY_CHARS]}
+            known = _ENTRIES[slug] = (made_from, entry)
+        pages.append(known[1])
     return {"pages": pages}
 
 

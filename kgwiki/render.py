@@ -104,6 +104,7 @@ class Renderer:
         self.env.filters["tojson"] = lambda data: markupsafe.Markup(indexes.html_safe_json(data))
         self.md, self.wikilinks, self.cite_ext = make_markdown(self._link_target)
         self.current_path = ""
+        self._suggestions: list | None = None
         self.sections_to_drop = {lt.section.casefold() for lt in config.links.values() if lt.section}
 
     # --- helpers ----------------------------------------------------------------
@@ -410,6 +411,12 @@ class Renderer:
         files["404.html"] = self.template("404.html.j2", **self.common("404.html", "Page not found", "listing"))
         return files
 
+    def suggestions(self) -> list:
+        """Suggested links, computed once per graph (serve keeps the renderer across prose edits)."""
+        if self._suggestions is None:
+            self._suggestions = analysis.suggested_links(self.wiki)
+        return self._suggestions
+
     def render_listings_only(self, names: list[str]) -> dict[str, bytes]:
         makers = {"health.html": self._health, "index.html": self._home, "graph.html": self._explorer,
                   "bibliography.html": self._bibliography}
@@ -482,7 +489,7 @@ class Renderer:
                        wanted=wanted_rows, orphans=orphans, unsourced=unsourced, diagnostics=diagnostics,
                        suggestions=[{"location": self.item(x.page)["title"], "message":
                                      f"add a `{x.link_type}` link to {wiki.pages[x.target].title} ({x.evidence})"}
-                                    for x in analysis.suggested_links(wiki) if x.kind != "missing-inverse"][:200])
+                                    for x in self.suggestions() if x.kind != "missing-inverse"][:200])
         return self.template("health.html.j2", **context)
 
     def _explorer(self) -> bytes:
@@ -515,6 +522,7 @@ class RenderedSite:
     files: dict[str, bytes]
     keys: dict[str, str]  # page path -> render key
     reused: int = 0  # pages whose previous output was still right
+    renderer: "Renderer | None" = None
 
 
 _WORKER: tuple[Renderer, dict | None] | None = None
@@ -568,13 +576,13 @@ def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = No
             collect([renderer.render_page(s, previous) for s in slugs[start:start + 64]])
     reused = sum(1 for p, k in keys.items() if previous and p in previous and previous[p][0] == k)
     if pages_only:
-        return RenderedSite(files, keys, reused)
+        return RenderedSite(files, keys, reused, renderer)
     files.update(renderer.render_listings())
     files.update(assets(wiki, ctx))
     if wiki.config.base_url:
         files["sitemap.xml"] = sitemap(wiki.config.base_url, sorted(p for p in files if p.endswith(".html")
                                                                     and p != "404.html"))
-    return RenderedSite(files, keys, reused)
+    return RenderedSite(files, keys, reused, renderer)
 
 
 def make_context(wiki: Wiki, diagnostics: list[Diagnostic]) -> SiteContext:

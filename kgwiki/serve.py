@@ -67,6 +67,7 @@ class Session:
             self._resolve()
             site = render.render_site(self.wiki, self.diagnostics, self.jobs,
                                       previous=getattr(self, "pages", None))
+        self.renderer = site.renderer
         write.write_tree(self.site_dir, site.files)
         self.files = dict(site.files)
         self.pages = {path: (site.keys[path], site.files[path]) for path in site.keys}
@@ -160,15 +161,22 @@ class Session:
                 if data["line"] != r.link.location.line and data.get("description") == r.link.description:
                     data["line"] = r.link.location.line
         before = self.diagnostics
-        results = list(self.parsed.values()) + list(self.unreadable.values())
-        self.diagnostics = validate(wiki, [d for r in results for d in r.diagnostics])
-        site = render.render_site(wiki, self.diagnostics, 1, previous=self.pages, slugs=slugs, pages_only=True)
-        ctx_urls = {slug: render.url_for(slug) for slug in wiki.pages}
-        site.files["assets/search-index.js"] = render.search_index_js(wiki, ctx_urls)
+        # The graph is unchanged, so only the diagnostics located in the edited files can change.
+        paths = set(edits)
+        upstream = [d for rel in paths for d in self.parsed[rel].diagnostics]
+        fresh = validate(wiki, upstream, only=paths)
+        self.diagnostics = sorted([d for d in before if d.location.path not in paths] + fresh,
+                                  key=lambda d: d.sort_key)
+        renderer = self.renderer
+        renderer.ctx.diagnostics = self.diagnostics
+        files, keys = {}, {}
+        for slug in sorted(slugs):
+            path, data, key = renderer.render_page(slug, self.pages)
+            files[path], keys[path] = data, key
+        files["assets/search-index.js"] = render.search_index_js(wiki, renderer.ctx.urls)
         if self.diagnostics != before:
-            ctx = render.make_context(wiki, self.diagnostics)
-            site.files["health.html"] = render.Renderer(ctx).render_listings_only(["health.html"])["health.html"]
-        return self._write(site, removed=[], kind="prose")
+            files["health.html"] = renderer.render_listings_only(["health.html"])["health.html"]
+        return self._write(render.RenderedSite(files, keys), removed=[], kind="prose")
 
     def _structure_edit(self, edits) -> Update:
         """Titles, links or pages changed: rebuild the graph; re-render every page that can show it."""
@@ -186,6 +194,7 @@ class Session:
                 affected |= nx.ancestors(requires, slug)
         affected &= set(wiki.pages)
         site = render.render_site(wiki, self.diagnostics, self.jobs, previous=self.pages, slugs=affected)
+        self.renderer = site.renderer
         # Every output of the new site: all pages (rendered now or kept) and everything else made now;
         # whatever the last build wrote beyond that (a deleted page, a tag nobody uses) goes.
         outputs = {render.url_for(slug) for slug in wiki.pages} | set(site.files)

@@ -6,6 +6,7 @@ silence a code for itself with `ignore: [code]` in its front matter.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
@@ -20,14 +21,24 @@ from kgwiki.model import Diagnostic, Location, Page, Slug
 Rule = Callable[[Wiki], Iterable[Diagnostic]]
 
 
-def validate(wiki: Wiki, upstream: Iterable[Diagnostic] = (), suggestions: bool = False) -> list[Diagnostic]:
+def validate(wiki: Wiki, upstream: Iterable[Diagnostic] = (), suggestions: bool = False,
+             only: set[str] | None = None) -> list[Diagnostic]:
     """Every diagnostic of the wiki (the rules' and those found while reading and parsing), sorted.
 
     `suggestions` adds the writer's aids (unlinked-mention, suggested-link): evidence for links
-    worth adding rather than defects, and the costliest rules, so they run when asked for."""
+    worth adding rather than defects, and the costliest rules, so they run when asked for.
+    `only` (page paths) keeps just the diagnostics located in those files, and runs the
+    link and citation rules over those pages' links and citations alone."""
     found = list(upstream)
+    view = wiki
+    if only is not None:
+        view = dataclasses.replace(wiki, links=tuple(r for r in wiki.links if wiki.pages[r.page].path in only),
+                                   citations=tuple(r for r in wiki.citations if wiki.pages[r.page].path in only),
+                                   _by_page={})
     for rule in RULES + (SUGGESTION_RULES if suggestions else ()):
-        found.extend(rule(wiki))
+        found.extend(rule(view))
+    if only is not None:
+        found = [d for d in found if d.location.path in only]
     return finalise(wiki, found)
 
 
