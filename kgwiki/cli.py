@@ -330,11 +330,11 @@ def run_new(args) -> int:
 
 def run_graph(args) -> int:
     from kgwiki import analysis, indexes
-    from kgwiki.pipeline import check
+    from kgwiki.pipeline import load_wiki
 
     if not args.question:
         raise UsageError("graph: say stats, neighbors SLUG, path A B, read SLUG or export")
-    wiki = check(resolve_root(args.root)).wiki
+    wiki = load_wiki(resolve_root(args.root))
     if args.question == "export":
         data = indexes.EXPORTS[args.export_format](wiki)
         if args.out:
@@ -378,9 +378,9 @@ def run_graph(args) -> int:
 
 def run_suggest(args) -> int:
     from kgwiki import analysis
-    from kgwiki.pipeline import check
+    from kgwiki.pipeline import load_wiki
 
-    wiki = check(resolve_root(args.root)).wiki
+    wiki = load_wiki(resolve_root(args.root))
     only = page_slug(wiki, args.page) if args.page else None
     links = [s for s in analysis.suggested_links(wiki) if only in (None, s.page)]
     mentions = [m for m in analysis.unlinked_mentions(wiki) if only in (None, m.page)]

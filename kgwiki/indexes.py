@@ -158,7 +158,7 @@ def graph_jsonld(wiki: Wiki) -> bytes:
     """JSON-LD: one node per page, each link type a property whose values are page ids."""
     base = (wiki.config.base_url.rstrip("/") + "/") if wiki.config.base_url else "urn:kgwiki:"
     vocab = base + "vocab#"
-    context: dict[str, Any] = {"@base": base, "@vocab": vocab, "title": "http://purl.org/dc/terms/title",
+    context: dict[str, Any] = {"@vocab": vocab, "title": "http://purl.org/dc/terms/title",
                                "summary": "http://purl.org/dc/terms/abstract", "tags": {"@id": vocab + "tag",
                                                                                          "@container": "@set"}}
     for name in sorted(wiki.config.links):
@@ -166,14 +166,15 @@ def graph_jsonld(wiki: Wiki) -> bytes:
     nodes = []
     for slug in sorted(wiki.graph.nodes):
         page = wiki.pages[slug]
-        node: dict[str, Any] = {"@id": slug, "@type": page.type, "title": page.title}
+        # full IRIs: a relative id against a URN base is resolved differently by different readers
+        node: dict[str, Any] = {"@id": base + slug, "@type": page.type, "title": page.title}
         if page.summary:
             node["summary"] = page.summary
         if page.tags:
             node["tags"] = list(page.tags)
         targets: dict[str, list[str]] = {}
         for _, target, key in sorted(wiki.graph.out_edges(slug, keys=True)):
-            targets.setdefault(key, []).append(target)
+            targets.setdefault(key, []).append(base + target)
         node.update(targets)
         nodes.append(node)
     return (json.dumps({"@context": context, "@graph": nodes}, ensure_ascii=False, indent=1, sort_keys=True)

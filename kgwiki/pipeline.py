@@ -77,6 +77,14 @@ def check(root: Path, config: Config | None = None, jobs: int | None = None, sug
         return _resolve_and_validate(config, [r for _, r in parsed], timings, suggestions)
 
 
+def load_wiki(root: Path, config: Config | None = None, jobs: int | None = None) -> Wiki:
+    """Read, parse and resolve, without validating: what graph queries need."""
+    config = config or load_config(root)
+    with no_gc():
+        parsed = read_and_parse(config, jobs)
+        return build_wiki([r.page for _, r in parsed if r.page], config)
+
+
 def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: dict[str, float],
                           suggestions: bool = False) -> CheckResult:
     with _timed(timings, "graph"):
