@@ -208,13 +208,13 @@ def run_build(args) -> int:
 
 def run_cite(args) -> int:
     from kgwiki import cite
-    from kgwiki.pipeline import check
+    from kgwiki.pipeline import load_wiki
+    from kgwiki.validate import citation_problems
 
-    result = check(resolve_root(args.root))
-    wiki = result.wiki
+    wiki = load_wiki(resolve_root(args.root))  # the backfill needs resolved citations, not every rule
     slugs = select_pages(wiki, args.pages) if args.pages else None
     chosen_paths = {wiki.pages[s].path for s in slugs} if slugs is not None else None
-    for d in result.diagnostics:
+    for d in sorted(citation_problems(wiki), key=lambda d: d.sort_key):
         if d.code in ("unresolved-citation", "ambiguous-citation", "citation-year-mismatch") and \
                 (chosen_paths is None or d.location.path in chosen_paths):
             print(f"{d.location}: {d.severity}[{d.code}] {d.message}" + (f" ({d.hint})" if d.hint else ""),
