@@ -61,22 +61,30 @@ class BuildCache:
     parsed: dict[str, ParseResult] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
     hits: int = 0
+    _unloaded: bool = False  # a manifest that fits: the parse results are read on first use
 
     @classmethod
     def load(cls, folder: Path, settings: str) -> "BuildCache":
+        """The manifest now; the parse results (the bulk) only when a page is looked up."""
         cache = cls(folder, settings)
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            if manifest.get("settings") != settings:
-                return cache
-            with open(folder / "parsed.pickle", "rb") as fh:
-                parsed = pickle.load(fh)
-            if not isinstance(parsed, dict) or not all(isinstance(v, ParseResult) for v in parsed.values()):
-                return cache
         except Exception:  # a corrupt or foreign cache is discarded, whatever is wrong with it
             return cache
-        cache.parsed, cache.manifest = parsed, manifest
+        if isinstance(manifest, dict) and manifest.get("settings") == settings:
+            cache.manifest = manifest
+            cache._unloaded = True
         return cache
+
+    def _load_parsed(self) -> None:
+        self._unloaded = False
+        try:
+            with open(self.folder / "parsed.pickle", "rb") as fh:
+                parsed = pickle.load(fh)
+            if isinstance(parsed, dict) and all(isinstance(v, ParseResult) for v in parsed.values()):
+                self.parsed = parsed
+        except Exception:  # a corrupt cache is discarded, whatever is wrong with it
+            self.parsed = {}
 
     def up_to_date(self, fingerprint: str, site_dir: Path) -> bool:
         """Nothing changed since the last build, and its site is still there as it was written."""
@@ -88,6 +96,8 @@ class BuildCache:
             return False
 
     def get(self, key: str) -> ParseResult | None:
+        if self._unloaded:
+            self._load_parsed()
         result = self.parsed.get(key)
         if result is not None:
             self.hits += 1
