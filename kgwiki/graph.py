@@ -86,9 +86,6 @@ class Wiki:
                 self._by_page.setdefault(r.page, ([], []))[1].append(r)
         return self._by_page
 
-    def page_by_path(self, path: str) -> Page | None:
-        return next((p for p in self.pages.values() if p.path == path), None)
-
 
 def build_wiki(pages: Iterable[Page], config: Config) -> Wiki:
     pages, duplicates = assign_unique_slugs(list(pages))

@@ -16,7 +16,7 @@ from kgwiki.config import Config, load_config
 from kgwiki.graph import Wiki, build_wiki
 from kgwiki.model import Diagnostic, Location, ParseResult, SourceFile
 from kgwiki.parse import parse_page
-from kgwiki.read import find_markdown, read_file
+from kgwiki.read import read_wiki
 from kgwiki.validate import validate
 
 # Below this many files a process pool costs more than it saves.
@@ -96,16 +96,8 @@ def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: di
 
 def read_sources(config: Config) -> tuple[list[SourceFile], list[ParseResult]]:
     """Every content file decoded, and a ParseResult carrying the diagnostic of each one that is not."""
-    sources, unreadable = [], []
-    for rel, abspath, problem in find_markdown(config):
-        source = None
-        if not problem:
-            source, problem = read_file(abspath, rel)
-        if source:
-            sources.append(source)
-        else:
-            unreadable.append(_unreadable(config, rel, problem))
-    return sources, unreadable
+    read = read_wiki(config)
+    return list(read.files), [ParseResult(None, (d,)) for d in read.diagnostics]
 
 
 def read_and_parse(config: Config, jobs: int | None = None, cache=None) -> list[tuple[str | None, ParseResult]]:
@@ -138,11 +130,6 @@ def parse_sources(config: Config, sources: list[SourceFile], unreadable: list[Pa
 
 def _parse_chunk(config: Config, sources: list[SourceFile]) -> list[ParseResult]:
     return [parse_page(source, config) for source in sources]
-
-
-def _unreadable(config: Config, rel: str, problem: str) -> ParseResult:
-    return ParseResult(None, (Diagnostic("unreadable-file", config.severity_of("unreadable-file"),
-                                         Location(rel), problem),))
 
 
 @dataclass

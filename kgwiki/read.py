@@ -31,11 +31,11 @@ def read_wiki(config: Config) -> ReadResult:
     files, diagnostics = [], []
     for rel, abspath, problem in find_markdown(config):
         if problem:
-            diagnostics.append(_unreadable(rel, problem))
+            diagnostics.append(_unreadable(config, rel, problem))
             continue
         source, problem = read_file(abspath, rel)
         if problem:
-            diagnostics.append(_unreadable(rel, problem))
+            diagnostics.append(_unreadable(config, rel, problem))
         else:
             files.append(source)
     files.sort(key=lambda f: f.path)
@@ -135,8 +135,8 @@ def normalise_text(text: str) -> str:
     return text
 
 
-def _unreadable(rel: str, problem: str) -> Diagnostic:
-    return Diagnostic("unreadable-file", "error", Location(rel), problem)
+def _unreadable(config: Config, rel: str, problem: str) -> Diagnostic:
+    return Diagnostic("unreadable-file", config.severity_of("unreadable-file"), Location(rel), problem)
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -313,10 +313,6 @@ def suggested_links(wiki: Wiki) -> Iterator[Diagnostic]:
 
 # --- suggestions ------------------------------------------------------------------
 
-def _scorer(a: str, b: str, **kwargs) -> float:
-    return max(fuzz.ratio(a, b, **kwargs), fuzz.token_sort_ratio(a, b, **kwargs))
-
-
 class Suggester:
     """'Did you mean' for page names: best of ratio and token_sort_ratio over normalised names.
 
