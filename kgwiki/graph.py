@@ -49,7 +49,7 @@ class LinkResolution:
     target: Slug | None
     link_type: str  # the effective type: declared, or cites/mentions
     self_anchor: bool = False
-
+    kind: str = "page"  # page | external (an embedded URL) | attachment | missing-attachment | tag
 
 @dataclass(frozen=True)
 class CitationResolution:
@@ -87,10 +87,10 @@ class Wiki:
         return self._by_page
 
 
-def build_wiki(pages: Iterable[Page], config: Config) -> Wiki:
+def build_wiki(pages: Iterable[Page], config: Config, attachments: Iterable[str] = ()) -> Wiki:
     pages, duplicates = assign_unique_slugs(list(pages))
     by_slug = {p.slug: p for p in pages}
-    names = NameIndex(by_slug.values())
+    names = NameIndex(by_slug.values(), attachments)
     sources = {p.slug: source_from_page(p) for p in by_slug.values() if p.type == "source"}
     citation_index = CitationIndex(sources.values())
 
@@ -156,7 +156,9 @@ def path_slug(path: str) -> Slug:
 class NameIndex:
     """Normalised slug, path, alias and title -> pages, for wikilink resolution."""
 
-    def __init__(self, pages: Iterable[Page]):
+    def __init__(self, pages: Iterable[Page], attachments: Iterable[str] = ()):
+        self.attachments = {PurePosixPath(a).name.casefold() for a in attachments}
+        self.tags: set[str] = set()
         self.by_slug: dict[str, list[Slug]] = defaultdict(list)
         self.by_path: dict[str, Slug] = {}
         self.by_alias: dict[str, list[Slug]] = defaultdict(list)
@@ -171,6 +173,7 @@ class NameIndex:
             for alias in page.aliases:
                 self.by_alias[syntax.normalise_name(alias)].append(page.slug)
             self.by_title[syntax.normalise_name(page.title)].append(page.slug)
+            self.tags.update(t.casefold() for t in page.tags)
 
     def resolve(self, target: str) -> Slug | None:
         name = target[:-3] if target.lower().endswith(".md") else target
@@ -188,6 +191,11 @@ class NameIndex:
             if found:
                 return found[0]  # pages are in path order; duplicates are reported
         return None
+
+    def has_tag(self, tag: str) -> bool:
+        """A tag some page has, or the parent of one (`plugin` for `plugin/filter`)."""
+        tag = tag.casefold()
+        return tag in self.tags or any(t.startswith(tag + "/") for t in self.tags)
 
     def all_names(self) -> dict[str, Slug]:
         """Every name a link may use -> its page, for suggestions."""
@@ -222,7 +230,16 @@ def resolve_link(page: Page, link: Link, names: NameIndex, pages: dict[Slug, Pag
                  config: Config) -> LinkResolution:
     if not link.target:
         return LinkResolution(page.slug, link, page.slug, "mentions", self_anchor=True)
+    if syntax.is_url(link.target):
+        return LinkResolution(page.slug, link, None, "mentions", kind="external")
+    if syntax.is_attachment(link.target):
+        found = PurePosixPath(link.target).name.casefold() in names.attachments
+        return LinkResolution(page.slug, link, None, "mentions", kind="attachment" if found else "missing-attachment")
+    if link.target.startswith("tags/") and names.has_tag(link.target[5:].strip("/")):
+        return LinkResolution(page.slug, link, None, "mentions", kind="tag")
     target = names.resolve(link.target)
+    if target is None and link.target.endswith("/"):
+        target = names.resolve(link.target + "index")  # a folder: its index page, as Quartz links it
     if link.link_type:
         link_type = link.link_type
     elif target is not None and pages[target].type == "source" and "cites" in config.links:

@@ -54,6 +54,8 @@ class WikiLinkProcessor(InlineProcessor):
             el = etree.Element("a", {"class": "internal broken", "title": f"No page named “{target}” yet"})
             el.text = AtomicString(label or target)
             return el, m.start(0), m.end(0)
+        if resolved.type in ("external", "attachment", "tag"):
+            return self._special(resolved, label), m.start(0), m.end(0)
         href = resolved.url if target else ""
         if anchor:
             href += "#" + syntax.anchor_id(anchor)
@@ -68,6 +70,20 @@ class WikiLinkProcessor(InlineProcessor):
         el = etree.Element("a", {"class": "internal", "href": href, "data-slug": resolved.slug})
         el.text = AtomicString(text)
         return el, m.start(0), m.end(0)
+
+
+    @staticmethod
+    def _special(resolved: LinkTarget, label: str | None):
+        """An embedded URL (a plain link: the site loads nothing from elsewhere), an attachment
+        (named, not copied into the site) or a tag page."""
+        if resolved.type == "attachment":
+            el = etree.Element("span", {"class": "attachment"})
+        elif resolved.type == "tag":
+            el = etree.Element("a", {"class": "tag", "href": resolved.url})
+        else:
+            el = etree.Element("a", {"class": "external", "href": resolved.url, "rel": "noopener"})
+        el.text = AtomicString(label or resolved.title)
+        return el
 
 
 class CitationTreeprocessor(Treeprocessor):

@@ -200,6 +200,8 @@ def _links(path, split, masked, lines, headings, meta, config: Config, report) -
         line, col = lines.position(raw.offset)
         problem = syntax.target_problem(raw.target) if raw.target else (
             None if raw.anchor else "is empty")
+        if raw.embed and syntax.is_url(raw.target):
+            problem = None  # ![[https://…|alt]]: an external image, as Quartz allows
         if problem:
             report("malformed-link", line, col, f"link target {raw.target!r} {problem}")
             continue

@@ -73,22 +73,24 @@ def check(root: Path, config: Config | None = None, jobs: int | None = None, sug
     config = config or load_config(root)
     with no_gc():
         with _timed(timings, "read+parse"):
-            parsed = read_and_parse(config, jobs)
-        return _resolve_and_validate(config, [r for _, r in parsed], timings, suggestions)
+            read = read_wiki(config)
+            parsed = parse_sources(config, *_split(config, read), jobs)
+        return _resolve_and_validate(config, [r for _, r in parsed], timings, suggestions, read.attachments)
 
 
 def load_wiki(root: Path, config: Config | None = None, jobs: int | None = None) -> Wiki:
     """Read, parse and resolve, without validating: what graph queries need."""
     config = config or load_config(root)
     with no_gc():
-        parsed = read_and_parse(config, jobs)
-        return build_wiki([r.page for _, r in parsed if r.page], config)
+        read = read_wiki(config)
+        parsed = parse_sources(config, *_split(config, read), jobs)
+        return build_wiki([r.page for _, r in parsed if r.page], config, read.attachments)
 
 
 def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: dict[str, float],
-                          suggestions: bool = False) -> CheckResult:
+                          suggestions: bool = False, attachments: tuple[str, ...] = ()) -> CheckResult:
     with _timed(timings, "graph"):
-        wiki = build_wiki([r.page for r in parsed if r.page], config)
+        wiki = build_wiki([r.page for r in parsed if r.page], config, attachments)
     with _timed(timings, "validate"):
         diagnostics = validate(wiki, [d for r in parsed for d in r.diagnostics], suggestions)
     return CheckResult(config, wiki, diagnostics, timings)
@@ -96,7 +98,10 @@ def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: di
 
 def read_sources(config: Config) -> tuple[list[SourceFile], list[ParseResult]]:
     """Every content file decoded, and a ParseResult carrying the diagnostic of each one that is not."""
-    read = read_wiki(config)
+    return _split(config, read_wiki(config))
+
+
+def _split(config: Config, read) -> tuple[list[SourceFile], list[ParseResult]]:
     return list(read.files), [ParseResult(None, (d,)) for d in read.diagnostics]
 
 
@@ -164,9 +169,11 @@ def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: 
     write.check_replaceable(site_dir)
     with no_gc():
         with _timed(timings, "read"):
-            sources, unreadable = read_sources(config)
+            read = read_wiki(config)
+            sources, unreadable = _split(config, read)
             settings = build_cache.settings_key(_settings_bytes(config, site_dir))
-            fingerprint = build_cache.inputs_key(settings, sources, unreadable)
+            # attachments count too: adding `picture.png` fixes `![[picture.png]]`
+            fingerprint = build_cache.inputs_key(settings + "\0".join(("", *read.attachments)), sources, unreadable)
             cache = build_cache.BuildCache.load(build_dir / "cache", settings) if incremental else \
                 build_cache.BuildCache(build_dir / "cache", settings)
         if cache.up_to_date(fingerprint, site_dir):
@@ -175,7 +182,7 @@ def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: 
                                files=len(cache.manifest["outputs"]), up_to_date=True)
         with _timed(timings, "parse"):
             parsed = parse_sources(config, sources, unreadable, jobs, cache)
-        result = _resolve_and_validate(config, [r for _, r in parsed], timings)
+        result = _resolve_and_validate(config, [r for _, r in parsed], timings, attachments=read.attachments)
         if strict and any(d.severity in ("error", "warning") for d in result.diagnostics):
             return BuildResult(site_dir, build_dir, result.diagnostics, result.summary(), timings, result)
         with _timed(timings, "render"):

@@ -24,6 +24,7 @@ SKIP_DIRS = {".git", ".hg", ".svn", ".obsidian", ".trash", ".venv", "venv", "nod
 class ReadResult:
     files: tuple[SourceFile, ...]
     diagnostics: tuple[Diagnostic, ...]
+    attachments: tuple[str, ...] = ()  # other files in the content folders (images, PDFs …)
 
 
 def read_wiki(config: Config) -> ReadResult:
@@ -39,7 +40,23 @@ def read_wiki(config: Config) -> ReadResult:
         else:
             files.append(source)
     files.sort(key=lambda f: f.path)
-    return ReadResult(tuple(files), tuple(diagnostics))
+    return ReadResult(tuple(files), tuple(diagnostics), tuple(find_attachments(config)))
+
+
+def find_attachments(config: Config) -> list[str]:
+    """Relative paths of the files beside the pages that are not pages: what `![[x.png]]` names."""
+    found = []
+    for top in config.content or ("",):
+        start = config.root / top if top else config.root
+        if not start.is_dir():
+            continue
+        for folder, dirs, names in os.walk(start):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS
+                             and not (Path(folder) == config.root and d in (config.site_dir, config.build_dir)))
+            for name in sorted(names):
+                if not name.startswith(".") and not name.lower().endswith(".md"):
+                    found.append(_rel(config.root, Path(folder) / name))
+    return found
 
 
 def find_markdown(config: Config):

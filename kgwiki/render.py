@@ -110,7 +110,18 @@ class Renderer:
     # --- helpers ----------------------------------------------------------------
 
     def _link_target(self, target: str) -> LinkTarget | None:
-        slug = self.wiki.names.resolve(target)
+        names = self.wiki.names
+        if syntax.is_url(target):
+            return LinkTarget("", target, target, "external")
+        if syntax.is_attachment(target):
+            name = PurePosixPath(target).name
+            return LinkTarget("", "", name, "attachment") if name.casefold() in names.attachments else None
+        if target.startswith("tags/") and names.has_tag(target[5:].strip("/")):
+            tag = target[5:].strip("/")
+            return LinkTarget("", relative(self.current_path, tag_url(tag)), f"#{tag}", "tag")
+        slug = names.resolve(target)
+        if slug is None and target.endswith("/"):
+            slug = names.resolve(target + "index")
         if slug is None:
             return None
         page = self.wiki.pages[slug]
@@ -466,7 +477,7 @@ class Renderer:
         self.current_path = "health.html"
         wanted: dict[str, set] = defaultdict(set)
         for r in wiki.links:
-            if r.target is None and not r.self_anchor:
+            if r.target is None and not r.self_anchor and r.kind == "page":
                 wanted[r.link.target].add(r.page)
         wanted_rows = [{"name": name, "count": len(pages), "pages": [self.item(p) for p in sorted(pages)]}
                        for name, pages in sorted(wanted.items(), key=lambda kv: (-len(kv[1]), kv[0]))]

@@ -30,7 +30,7 @@ from kgwiki.graph import CitationResolution, LinkResolution, Wiki, build_wiki
 from kgwiki.model import Diagnostic, Page, ParseResult
 from kgwiki.parse import parse_page
 from kgwiki.pipeline import no_gc, read_sources
-from kgwiki.read import normalise_text, read_file
+from kgwiki.read import find_attachments, read_file
 from kgwiki.validate import validate
 
 LIVE_PATH = "/__kgwiki/"
@@ -76,7 +76,7 @@ class Session:
 
     def _resolve(self) -> None:
         results = list(self.parsed.values()) + list(self.unreadable.values())
-        self.wiki = build_wiki([r.page for r in results if r.page], self.config)
+        self.wiki = build_wiki([r.page for r in results if r.page], self.config, find_attachments(self.config))
         self.diagnostics = validate(self.wiki, [d for r in results for d in r.diagnostics])
 
     def apply(self, changed: set[Path]) -> Update:

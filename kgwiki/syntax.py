@@ -213,6 +213,19 @@ def find_unclosed(masked: str, links: list[RawLink]) -> Iterator[int]:
             yield m.start()
 
 
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+ATTACHMENT = re.compile(r"\.(?!md$)[A-Za-z0-9]{1,12}$")  # a file name with an extension other than .md
+
+
+def is_url(target: str) -> bool:
+    return bool(_URL.match(target))
+
+
+def is_attachment(target: str) -> bool:
+    """`diagram.png`, `paper.pdf`: Obsidian links and embeds files that are not pages."""
+    return bool(ATTACHMENT.search(target)) and not is_url(target)
+
+
 _PLAIN_TARGET = re.compile(r"[^\x00-\x1f\x7f\\/:.]*")
 
 

@@ -56,7 +56,10 @@ def _diag(wiki: Wiki, code: str, location: Location, message: str, hint: str | N
 # --- links ------------------------------------------------------------------------
 
 def broken_links(wiki: Wiki) -> Iterator[Diagnostic]:
-    broken = [r for r in wiki.links if r.target is None and not r.self_anchor]
+    for r in wiki.links:
+        if r.kind == "missing-attachment":
+            yield _diag(wiki, "broken-link", r.link.location, f"[[{r.link.target}]]: no file of that name in the wiki")
+    broken = [r for r in wiki.links if r.target is None and not r.self_anchor and r.kind == "page"]
     hints = Suggester(wiki).hints([r.link.target for r in broken])
     for r in broken:
         shown = r.link.target + (f"#{r.link.anchor}" if r.link.anchor else "")
