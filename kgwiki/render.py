@@ -499,7 +499,7 @@ class Renderer:
                        more_diagnostics=max(0, len(self.ctx.diagnostics) - HEALTH_ROWS),
                        wanted=wanted_rows, orphans=orphans, unsourced=unsourced, diagnostics=diagnostics,
                        suggestions=[{"location": self.item(x.page)["title"], "message":
-                                     f"add a `{x.link_type}` link to {wiki.pages[x.target].title} ({x.evidence})"}
+                                     f"add a {x.link_type} link to {wiki.pages[x.target].title} ({x.evidence})"}
                                     for x in self.suggestions() if x.kind != "missing-inverse"][:200])
         return self.template("health.html.j2", **context)
 
