@@ -1,3 +1,3 @@
-from kgwiki.cli import main
+from kgwiki.cli import run
 
-raise SystemExit(main())
+run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+
+
+def run() -> None:
+    """The console script: main(), then exit without tearing down the interpreter's objects.
+
+    Freeing a large wiki's millions of objects one by one at exit takes about a second at
+    10,000 pages; every file is already written and closed, so exit at once."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class UsageError(Exception):
