@@ -83,7 +83,8 @@ def _igraph(wiki: Wiki):
 
     nodes = sorted(wiki.graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    edges = sorted({(index[u], index[v]) for u, v in wiki.graph.edges() if u != v})
+    # the adjacency dict, not edges(): one pair per linked pages instead of one tuple per link key
+    edges = sorted({(index[u], index[v]) for u, around in wiki.graph.adj.items() for v in around if u != v})
     return igraph.Graph(n=len(nodes), edges=edges, directed=True), index
 
 
