@@ -192,6 +192,22 @@ class NameIndex:
                 return found[0]  # pages are in path order; duplicates are reported
         return None
 
+    def classify(self, target: str) -> tuple[str, str | None]:
+        """What a link target names, as (kind, what): ("page", slug or None when there is no such
+        page), ("external", url), ("attachment" or "missing-attachment", file name) or ("tag", tag).
+        The one place these rules live: the graph and the renderer both ask here."""
+        if syntax.is_url(target):
+            return "external", target
+        if syntax.is_attachment(target):
+            name = PurePosixPath(target).name
+            return ("attachment" if name.casefold() in self.attachments else "missing-attachment"), name
+        if target.startswith("tags/") and self.has_tag(target[5:].strip("/")):
+            return "tag", target[5:].strip("/")
+        slug = self.resolve(target)
+        if slug is None and target.endswith("/"):
+            slug = self.resolve(target + "index")  # a folder: its index page, as Quartz links it
+        return "page", slug
+
     def has_tag(self, tag: str) -> bool:
         """A tag some page has, or the parent of one (`plugin` for `plugin/filter`)."""
         tag = tag.casefold()
@@ -230,16 +246,9 @@ def resolve_link(page: Page, link: Link, names: NameIndex, pages: dict[Slug, Pag
                  config: Config) -> LinkResolution:
     if not link.target:
         return LinkResolution(page.slug, link, page.slug, "mentions", self_anchor=True)
-    if syntax.is_url(link.target):
-        return LinkResolution(page.slug, link, None, "mentions", kind="external")
-    if syntax.is_attachment(link.target):
-        found = PurePosixPath(link.target).name.casefold() in names.attachments
-        return LinkResolution(page.slug, link, None, "mentions", kind="attachment" if found else "missing-attachment")
-    if link.target.startswith("tags/") and names.has_tag(link.target[5:].strip("/")):
-        return LinkResolution(page.slug, link, None, "mentions", kind="tag")
-    target = names.resolve(link.target)
-    if target is None and link.target.endswith("/"):
-        target = names.resolve(link.target + "index")  # a folder: its index page, as Quartz links it
+    kind, target = names.classify(link.target)
+    if kind != "page":
+        return LinkResolution(page.slug, link, None, "mentions", kind=kind)
     if link.link_type:
         link_type = link.link_type
     elif target is not None and pages[target].type == "source" and "cites" in config.links:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
@@ -110,18 +110,14 @@ class Renderer:
     # --- helpers ----------------------------------------------------------------
 
     def _link_target(self, target: str) -> LinkTarget | None:
-        names = self.wiki.names
-        if syntax.is_url(target):
-            return LinkTarget("", target, target, "external")
-        if syntax.is_attachment(target):
-            name = PurePosixPath(target).name
-            return LinkTarget("", "", name, "attachment") if name.casefold() in names.attachments else None
-        if target.startswith("tags/") and names.has_tag(target[5:].strip("/")):
-            tag = target[5:].strip("/")
-            return LinkTarget("", relative(self.current_path, tag_url(tag)), f"#{tag}", "tag")
-        slug = names.resolve(target)
-        if slug is None and target.endswith("/"):
-            slug = names.resolve(target + "index")
+        kind, what = self.wiki.names.classify(target)
+        if kind == "external":
+            return LinkTarget("", what, what, "external")
+        if kind == "attachment":
+            return LinkTarget("", "", what, "attachment")
+        if kind == "tag":
+            return LinkTarget("", relative(self.current_path, tag_url(what)), f"#{what}", "tag")
+        slug = what if kind == "page" else None
         if slug is None:
             return None
         page = self.wiki.pages[slug]
