@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -107,10 +108,19 @@ class Config:
 
     def section_links(self) -> dict[str, str]:
         """Lower-cased section heading -> link type name."""
-        return {lt.section.casefold(): lt.name for lt in self.links.values() if lt.section}
+        return self._section_links
 
     def field_links(self) -> dict[str, str]:
         """Front-matter field -> link type name."""
+        return self._field_links
+
+    # Asked once a page: worked out once (a frozen dataclass still has a __dict__ to cache in).
+    @cached_property
+    def _section_links(self) -> dict[str, str]:
+        return {lt.section.casefold(): lt.name for lt in self.links.values() if lt.section}
+
+    @cached_property
+    def _field_links(self) -> dict[str, str]:
         return {lt.field: lt.name for lt in self.links.values() if lt.field}
 
     def type_for_folder(self, path: str) -> str:

@@ -17,12 +17,12 @@ import networkx as nx
 
 from kgwiki import syntax
 from kgwiki.config import Config
-from kgwiki.model import Citation, Link, Page, Slug
+from kgwiki.model import Citation, Link, Page, Slug, record
 
 PARTICLES = {"van", "von", "de", "der", "den", "di", "du", "da", "del", "della", "le", "la", "ten", "ter", "dos"}
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     slug: Slug
     title: str
@@ -42,7 +42,7 @@ class Source:
         return ((self.year,) if self.year else ()) + self.alt_years
 
 
-@dataclass(frozen=True)
+@record
 class LinkResolution:
     page: Slug
     link: Link
@@ -51,7 +51,7 @@ class LinkResolution:
     self_anchor: bool = False
     kind: str = "page"  # page | external (an embedded URL) | attachment | missing-attachment | tag
 
-@dataclass(frozen=True)
+@record
 class CitationResolution:
     page: Slug
     citation: Citation

@@ -1,12 +1,13 @@
 """The plain data passed between pipeline stages.
 
-Every stage takes and returns these frozen dataclasses, so any stage can be
-tested alone. Nothing here does I/O.
+Every stage takes and returns these dataclasses, so any stage can be tested
+alone. Nothing here does I/O. None is ever changed after it is made.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, NewType
 
 Slug = NewType("Slug", str)
@@ -15,7 +16,19 @@ ERROR, WARNING, INFO, OFF = "error", "warning", "info", "off"
 SEVERITIES = (ERROR, WARNING, INFO, OFF)
 
 
-@dataclass(frozen=True)
+def record(cls):
+    """A dataclass for the small values a wiki holds by the hundred thousand (links, citations,
+    diagnostics …): slotted, compared and hashed by value, pickled as a plain tuple.
+
+    Not `frozen`: a frozen dataclass sets each field through `object.__setattr__`, which makes
+    it 3× slower to create and 2× slower to unpickle (~0.8 s at 10,000 pages). Never change one."""
+    cls = dataclass(slots=True, unsafe_hash=True)(cls)
+    values = operator.attrgetter(*(f.name for f in fields(cls)))
+    cls.__reduce__ = lambda self: (cls, values(self))
+    return cls
+
+
+@record
 class Location:
     """A place in a file: path relative to the wiki root (with `/`), 1-based line and column."""
 
@@ -32,7 +45,7 @@ class Location:
         return ":".join(parts)
 
 
-@dataclass(frozen=True)
+@record
 class Diagnostic:
     code: str
     severity: str
@@ -65,7 +78,7 @@ class SourceFile:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Link:
     """A wikilink as written. `link_type` is set when the page types it (section, field or `type::`)."""
 
@@ -86,7 +99,7 @@ class Link:
         return Location(self.path, self.line, self.col)
 
 
-@dataclass(frozen=True)
+@record
 class Citation:
     """A citation as written: author-year, narrative, a pandoc `[@key]`, or a free label like `Atlas Ch.7`."""
 
@@ -112,7 +125,7 @@ class Citation:
         return self.form == "key" or self.et_al or len(self.surnames) > 1
 
 
-@dataclass(frozen=True)
+@record
 class Heading:
     level: int
     text: str

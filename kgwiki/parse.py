@@ -14,6 +14,7 @@ import yaml
 
 from kgwiki import syntax
 from kgwiki.config import Config
+from kgwiki.frontmatter import simple_yaml
 from kgwiki.model import Citation, Diagnostic, Heading, Link, Location, Page, ParseResult, Slug, SourceFile
 
 try:  # the C loader is ~8x faster than the pure-Python one
@@ -39,13 +40,16 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
     if split.unterminated:
         report("bad-front-matter", 1, 1, "front matter opened with `---` is never closed",
                "end the front matter with a line holding only `---`")
+    rows = syntax.field_lines(split.front_matter) if split.front_matter else {}
     meta = _load_front_matter(split, report)
-    meta = _check_field_types(meta, split, config, report)
+    meta = _check_field_types(meta, split, rows, config, report)
 
     masked = syntax.mask_code(split.body)  # code and comments blanked, offsets kept
     lines = syntax.LineIndex(split.body, split.body_line)
-    headings = tuple(_headings(masked, lines))
-    links = _links(source.path, split, masked, lines, headings, meta, config, report)
+    found = list(syntax.find_headings(masked, split.body))
+    headings = tuple(Heading(level, text, syntax.anchor_id(text), lines.position(offset)[0])
+                     for offset, level, text, _ in found)
+    links = _links(source.path, split, rows, masked, lines, found, meta, config, report)
     citations = tuple(_citations(source.path, masked, lines))
 
     stem = PurePosixPath(source.path).stem
@@ -70,14 +74,9 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
         citations=citations,
         ignore=frozenset(meta.get("ignore", ())),
         title_from_meta=title_from_meta,
-        field_lines=_field_lines(split, meta),
+        field_lines={name: split.fm_line + rows[name] for name in meta if name in rows},
     )
     return ParseResult(page, tuple(diagnostics))
-
-
-def _field_lines(split: syntax.Split, meta: dict[str, Any]) -> dict[str, int]:
-    rows = syntax.field_lines(split.front_matter or "")
-    return {name: split.fm_line + rows[name] for name in meta if name in rows}
 
 
 # --- front matter --------------------------------------------------------------
@@ -85,6 +84,9 @@ def _field_lines(split: syntax.Split, meta: dict[str, Any]) -> dict[str, int]:
 def _load_front_matter(split: syntax.Split, report) -> dict[str, Any]:
     if split.front_matter is None:
         return {}
+    simple = simple_yaml(split.front_matter)
+    if simple is not None:
+        return simple
     try:
         data = yaml.load(split.front_matter, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -110,12 +112,13 @@ def _load_front_matter(split: syntax.Split, report) -> dict[str, Any]:
     return {str(k): v for k, v in data.items()}
 
 
-def _check_field_types(meta: dict[str, Any], split: syntax.Split, config: Config, report) -> dict[str, Any]:
+def _check_field_types(meta: dict[str, Any], split: syntax.Split, rows: dict[str, int], config: Config,
+                       report) -> dict[str, Any]:
     """Keep the fields of the right type; report and drop the rest."""
     clean = dict(meta)
 
     def bad(field: str, want: str, value: Any):
-        line = syntax.field_line(split.front_matter or "", field)
+        line = rows.get(field)
         hint = None
         if isinstance(value, (bool, _dt.date, float)) or (want == "a string" and isinstance(value, int)):
             hint = f"YAML read this as {_kind(value)}" + (": put the value in quotes" if want == "a string" else "")
@@ -180,21 +183,16 @@ def _kind(value: Any) -> str:
 
 # --- body ----------------------------------------------------------------------
 
-def _headings(masked: str, lines: syntax.LineIndex):
-    for offset, level, text, _ in syntax.find_headings(masked, lines.text):
-        yield Heading(level, text, syntax.anchor_id(text), lines.position(offset)[0])
-
-
 def _first_h1(headings: tuple[Heading, ...]) -> str | None:
     return next((h.text for h in headings if h.level == 1 and h.text), None)
 
 
-def _links(path, split, masked, lines, headings, meta, config: Config, report) -> tuple[Link, ...]:
+def _links(path, split, rows, masked, lines, headings, meta, config: Config, report) -> tuple[Link, ...]:
     raw_links = list(syntax.find_wikilinks(masked))
     for offset in syntax.find_unclosed(masked, raw_links):
         line, col = lines.position(offset)
         report("malformed-link", line, col, "`[[` is never closed with `]]` on the same line")
-    typed = _typed_bullets(masked, raw_links, config)
+    typed = _typed_bullets(masked, headings, raw_links, config)
     links: list[Link] = []
     for raw in raw_links:
         line, col = lines.position(raw.offset)
@@ -212,16 +210,15 @@ def _links(path, split, masked, lines, headings, meta, config: Config, report) -
         links.append(Link(raw.target.lstrip("/") if raw.target.startswith("/") else raw.target,
                           path, line, col, raw.label, raw.anchor, link_type, description,
                           raw.embed, origin))
-    links.extend(_field_links(path, split, meta, config, report))
+    links.extend(_field_links(path, split, rows, meta, config, report))
     return tuple(links)
 
 
-def _typed_bullets(masked: str, raw_links, config: Config) -> dict[int, tuple[str, str | None]]:
+def _typed_bullets(masked: str, headings, raw_links, config: Config) -> dict[int, tuple[str, str | None]]:
     """Offsets of links that open a bullet under a typed section heading -> (link type, description)."""
     sections = config.section_links()
-    if not sections:
+    if not sections or not raw_links:
         return {}
-    headings = list(syntax.find_headings(masked))  # positions only
     by_offset = {link.offset: link for link in raw_links}
     typed: dict[int, tuple[str, str | None]] = {}
     for i, (_, _, text, end) in enumerate(headings):
@@ -240,9 +237,8 @@ def _typed_bullets(masked: str, raw_links, config: Config) -> dict[int, tuple[st
     return typed
 
 
-def _field_links(path, split: syntax.Split, meta, config: Config, report):
+def _field_links(path, split: syntax.Split, rows, meta, config: Config, report):
     yaml_text = split.front_matter or ""
-    rows = syntax.field_lines(yaml_text) if yaml_text else {}
     for field, link_type in sorted(config.field_links().items()):
         for value in meta.get(field, ()):
             target, anchor, label, _ = syntax.parse_link_inner(value.strip().removeprefix("[[").removesuffix("]]"))

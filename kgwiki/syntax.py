@@ -16,6 +16,8 @@ from typing import Iterator
 
 from markdown.extensions.toc import slugify as _toc_slugify
 
+from kgwiki.model import record
+
 # --- front matter ----------------------------------------------------------
 
 FRONT_MATTER_OPEN = re.compile(r"\A---[ \t]*\n")
@@ -174,7 +176,7 @@ LINK_TYPE_PREFIX = re.compile(r"^(?P<type>[A-Za-z][\w-]*)::")
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
+@record
 class RawLink:
     offset: int
     end: int
@@ -268,7 +270,7 @@ PANDOC_ITEM = re.compile(r"^\s*-?@(?P<key>[\w][\w:.#$%&+?<>~/-]*?)[.:]?(?:\s*,\s
 SURNAME_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
 
 
-@dataclass(frozen=True)
+@record
 class RawCitation:
     offset: int
     text: str
@@ -362,11 +364,13 @@ DESCRIPTION_SEPARATOR = re.compile(r"^\s*(?:\u2014|\u2013|--|-|:)\s*")
 _INLINE_MARKUP = re.compile(r"[*_`]|!?\[\[(?:[^\]|]*\|)?([^\]]*)\]\]|\[([^\]]*)\]\([^)]*\)")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # most pages share most headings ("Definition", "Related concepts")
 def heading_text(raw: str) -> str:
     """A heading's visible text: wikilinks by their label, emphasis and code marks dropped."""
     return _INLINE_MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", raw).strip()
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def anchor_id(text: str) -> str:
     """The id Python-Markdown's toc extension gives a heading with this text."""
     return _toc_slugify(text, "-")

@@ -135,3 +135,42 @@ def test_split_front_matter_is_lossless(text):
     assert split.body_line == text[:len(text) - len(split.body)].count("\n") + 1
     if split.front_matter is not None:
         assert text.startswith("---") and split.front_matter in text
+
+
+# Front matter built from what YAML treats specially, for the fast reader's agreement with PyYAML.
+YAML_KEYS = ["title", "aliases", "year", "tags", "on", "yes", "null", "k_1", "a-b", "_x", "Ttl", "2019", "key "]
+YAML_VALUES = [
+    "Plain words", "Risks: a review", "a #b", "a#b", "https://x.org/a:b", "ends:", "yes", "No", "NULL", "~", "0",
+    "007", "42", "1.10", "1e3", "2019-05-01", "0x1F", "1_000", "+1", "-1", ".inf", "'single'", "'it''s'",
+    '"double"', '"esc\\n"', '"a: b # c"', "[a, b]", "[]", "[a, [b]]", "[a,]", "['x, y']", "[\"q\", 3]", "{a: 1}",
+    "&anchor x", "*ref", "!tag x", "| block", "> folded", "%x", "@x", "`x`", "Agent's goal", "café au lait",
+    "a  b", "x y ", "\t", "\x85", "\u2028", "\u00a0x", "-", "- a", "? q", "a, b", "Ünïcode", "",
+]
+YAML_LINES = st.one_of(
+    st.builds(lambda k, v: f"{k}: {v}", st.sampled_from(YAML_KEYS), st.sampled_from(YAML_VALUES)),
+    st.builds(lambda k: f"{k}:", st.sampled_from(YAML_KEYS)),
+    st.builds(lambda indent, v: f"{indent}- {v}", st.sampled_from(["", " ", "  ", "    "]), st.sampled_from(YAML_VALUES)),
+    st.sampled_from(["", "  ", "# comment", "  continued", "---", "...", "k:v", "  sub: 1", "-x"]),
+)
+# Short values made of YAML's indicator characters, on lines of the shapes the fast reader accepts.
+YAML_TINY_VALUES = st.one_of(st.text(st.sampled_from("aZé 0:#'\",[]-{}!&*|>%@`?\\"), max_size=8),
+                             st.sampled_from(YAML_VALUES))
+YAML_SIMPLE_LINES = st.one_of(
+    st.builds(lambda k, v: f"{k}: {v}", st.sampled_from(["a", "b", "on", "t"]), YAML_TINY_VALUES),
+    st.builds(lambda k: f"{k}:", st.sampled_from(["a", "b"])),
+    st.builds(lambda indent, v: f"{indent}- {v}", st.sampled_from(["", " ", "  "]), YAML_TINY_VALUES),
+    st.just(""),
+)
+
+
+@FAST
+@given(lines=st.one_of(st.lists(YAML_LINES, max_size=8), st.lists(YAML_SIMPLE_LINES, max_size=6)))
+def test_simple_yaml_agrees_with_pyyaml(lines):
+    import yaml
+
+    from kgwiki.frontmatter import simple_yaml
+
+    text = "\n".join(lines) + "\n"
+    fast = simple_yaml(text)
+    if fast is not None:  # it only answers for text it reads exactly as PyYAML does
+        assert fast == yaml.safe_load(text)
