@@ -6,6 +6,7 @@ so both always agree on the exact text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ CLOSE = "<!-- /kgwiki:sources-cited -->"
 OPEN_RE = re.compile(r"<!--\s*kgwiki:sources-cited\b.*?-->", re.S)
 CLOSE_RE = re.compile(r"<!--\s*/kgwiki:sources-cited\s*-->")
 HEADING = "## Sources cited"
+MARKER_NAME = "kgwiki:sources-cited"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ def find_block(text: str) -> Span | None:
     """The span between the markers; None when there are none; MarkerError when they are broken.
 
     Markers shown in code (a page documenting the format) are not markers."""
+    if MARKER_NAME not in text:  # both markers contain the name: most pages are done here
+        return None
     masked = syntax.mask_code(text, comments=False) if "`" in text or "~~~" in text else text
     opens = list(OPEN_RE.finditer(masked))
     closes = list(CLOSE_RE.finditer(masked))
@@ -73,12 +77,12 @@ def entries(wiki: Wiki, slug: str) -> list[Entry]:
         if r.outcome == "resolved" or (r.outcome == "year-mismatch" and len(r.sources) == 1):
             c = r.citation
             form = f"({c.text})" if c.form in ("parenthetical", "label") else f"[{c.text}]" if c.form == "key" else c.text
-            events.append(((c.location.line or 0, c.location.col or 0), r.sources[0], form))
+            events.append(((c.line or 0, c.col or 0), r.sources[0], form))
     for r in wiki.links_of(slug):
         if r.target in wiki.sources:
             link = r.link
             shown = f"[[{link.target}{'|' + link.label if link.label else ''}]]"
-            events.append(((link.location.line or 0, link.location.col or 0), r.target, shown))
+            events.append(((link.line or 0, link.col or 0), r.target, shown))
     events.sort(key=lambda e: e[0])
     order: dict[str, list[str]] = {}
     for _, source, form in events:
@@ -95,16 +99,22 @@ def render_block(items: list[Entry], newline: str = "\n") -> str:
 
 
 def format_entry(entry: Entry) -> str:
-    s = entry.source
-    title = _escape(s.title)
-    who = _authors(s.authors, s.authors_truncated)
-    year = f" ({s.year})" if s.year else ""
     cited = [f for f in entry.forms if not f.startswith("[[")][:6]
     links = [f for f in entry.forms if f.startswith("[[")][:3]
     forms = "; ".join(filter(None, [("cited as " + ", ".join(cited)) if cited else "",
                                      ("linked as " + ", ".join(links)) if links else ""]))
-    linked = f"[{title}]({_url(s.url)})" if s.url else title
-    return f"- {linked} — {who}{year}; {forms}" if who else f"- {linked}{year}; {forms}"
+    s = entry.source
+    return f"{_source_line(s.title, s.authors, s.authors_truncated, s.year, s.url)}; {forms}"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _source_line(title: str, authors: tuple[str, ...], truncated: bool, year: int | None, url: str | None) -> str:
+    """The part of an entry that depends on the source alone: a source is listed on many pages."""
+    title = _escape(title)
+    who = _authors(authors, truncated)
+    when = f" ({year})" if year else ""
+    linked = f"[{title}]({_url(url)})" if url else title
+    return f"- {linked} — {who}{when}" if who else f"- {linked}{when}"
 
 
 def expected_block(wiki: Wiki, slug: str, newline: str = "\n") -> str:
