@@ -16,7 +16,7 @@ from kgwiki.config import Config, load_config
 from kgwiki.graph import Wiki, build_wiki
 from kgwiki.model import Diagnostic, Location, ParseResult, SourceFile
 from kgwiki.parse import parse_page
-from kgwiki.read import read_wiki
+from kgwiki.read import find_files, read_file, read_wiki, unreadable
 from kgwiki.validate import validate
 
 # Below this many files a process pool costs more than it saves.
@@ -73,18 +73,24 @@ def check(root: Path, config: Config | None = None, jobs: int | None = None, sug
     config = config or load_config(root)
     with no_gc():
         with _timed(timings, "read+parse"):
-            read = read_wiki(config)
-            parsed = parse_sources(config, *_split(config, read), jobs)
-        return _resolve_and_validate(config, [r for _, r in parsed], timings, suggestions, read.attachments)
+            parsed, attachments = read_and_parse_files(config, jobs)
+        return _resolve_and_validate(config, parsed, timings, suggestions, attachments)
 
 
 def load_wiki(root: Path, config: Config | None = None, jobs: int | None = None) -> Wiki:
     """Read, parse and resolve, without validating: what graph queries need."""
     config = config or load_config(root)
     with no_gc():
-        read = read_wiki(config)
-        parsed = parse_sources(config, *_split(config, read), jobs)
-        return build_wiki([r.page for _, r in parsed if r.page], config, read.attachments)
+        parsed, attachments = read_and_parse_files(config, jobs)
+        return build_wiki([r.page for r in parsed if r.page], config, attachments)
+
+
+def read_and_parse_files(config: Config, jobs: int | None = None) -> tuple[list[ParseResult], tuple[str, ...]]:
+    """A ParseResult for every Markdown file, and the attachments. On a large wiki the files are
+    read and parsed by worker processes: the parent only lists them."""
+    found = find_files(config)
+    parsed = _fan_out(_read_and_parse_chunk, config, list(found.pages), jobs)
+    return parsed + [ParseResult(None, (d,)) for d in found.diagnostics], found.attachments
 
 
 def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: dict[str, float],
@@ -119,22 +125,35 @@ def parse_sources(config: Config, sources: list[SourceFile], unreadable: list[Pa
     keyed = [(content_key(s), s) for s in sources] if cache is not None else [(None, s) for s in sources]
     done = {key: cache.get(key) for key, _ in keyed if cache is not None and key is not None}
     todo = [s for key, s in keyed if done.get(key) is None]
-    jobs = jobs or os.cpu_count() or 1
-    fresh: list[ParseResult] = []
-    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for chunk_results in pool.map(_parse_chunk, [config] * len(chunks), chunks):
-                fresh.extend(chunk_results)
-    else:
-        fresh = _parse_chunk(config, todo)
+    fresh = _fan_out(_parse_chunk, config, todo, jobs)
     by_path = {r.page.path: r for r in fresh if r.page}
     results = [(key, done.get(key) or by_path[s.path]) for key, s in keyed]
     return results + [(None, r) for r in unreadable]
 
 
+def _fan_out(work, config: Config, items: list, jobs: int | None) -> list[ParseResult]:
+    """work(config, chunk) over chunks of `items`, in worker processes when there are enough."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(items) < PARALLEL_THRESHOLD:
+        return work(config, items)
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    results: list[ParseResult] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for chunk_results in pool.map(work, [config] * len(chunks), chunks):
+            results.extend(chunk_results)
+    return results
+
+
 def _parse_chunk(config: Config, sources: list[SourceFile]) -> list[ParseResult]:
     return [parse_page(source, config) for source in sources]
+
+
+def _read_and_parse_chunk(config: Config, files: list[tuple[str, str]]) -> list[ParseResult]:
+    results = []
+    for rel, abspath in files:
+        source, problem = read_file(abspath, rel)
+        results.append(parse_page(source, config) if source else ParseResult(None, (unreadable(config, rel, problem),)))
+    return results
 
 
 @dataclass
