@@ -111,38 +111,135 @@ def html_safe_json(data: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def export_graph(wiki: Wiki) -> nx.MultiDiGraph:
-    """The graph with only scalar attributes (GraphML and GEXF cannot hold lists or None)."""
-    out = nx.MultiDiGraph()
-    for slug in sorted(wiki.graph.nodes):
-        data = wiki.graph.nodes[slug]
-        out.add_node(slug, type=data["type"], title=data["title"], summary=data["summary"],
-                     tags=",".join(data["tags"]), path=data["path"])
-    for u, v, k, data in sorted(wiki.graph.edges(keys=True, data=True), key=lambda e: e[:3]):
+def export_rows(wiki: Wiki) -> tuple[list[tuple[str, dict]], list[tuple[str, str, str, dict]]]:
+    """The exported nodes and edges, sorted, with only scalar attributes (GraphML and GEXF cannot
+    hold lists or None)."""
+    graph = wiki.graph
+    nodes = []
+    for slug in sorted(graph.nodes):
+        data = graph.nodes[slug]
+        nodes.append((slug, {"type": data["type"], "title": data["title"], "summary": data["summary"],
+                             "tags": ",".join(data["tags"]), "path": data["path"]}))
+    edges = []
+    for u, v, k, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
         attrs = {"link_type": k, "path": data.get("path") or "", "line": data.get("line") or 0}
         if data.get("description"):
             attrs["description"] = data["description"]
-        out.add_edge(u, v, key=k, **attrs)
+        edges.append((u, v, k, attrs))
+    return nodes, edges
+
+
+def export_graph(wiki: Wiki) -> nx.MultiDiGraph:
+    """The exported graph as networkx holds it (for GEXF)."""
+    nodes, edges = export_rows(wiki)
+    out = nx.MultiDiGraph()
+    out.add_nodes_from(nodes)
+    out.add_edges_from(edges)
     return out
 
 
 def graph_json(wiki: Wiki) -> bytes:
-    data = nx.node_link_data(export_graph(wiki), edges="links")
+    """networkx's node-link form (`node_link_data(..., edges="links")`), made from the rows directly."""
+    nodes, edges = export_rows(wiki)
+    head = {"directed": True, "multigraph": True, "graph": {}}
     # one record a line: readable and diffable, and encoded in C (json's indent= is pure Python)
-    head = {k: v for k, v in data.items() if k not in ("nodes", "links")}
     lines = [json.dumps(head, ensure_ascii=False, sort_keys=True)[:-1] + ', "nodes": [']
-    lines += [json.dumps(n, ensure_ascii=False, sort_keys=True) + "," for n in data["nodes"]]
-    if data["nodes"]:
+    lines += [json.dumps({**attrs, "id": slug}, ensure_ascii=False, sort_keys=True) + "," for slug, attrs in nodes]
+    if nodes:
         lines[-1] = lines[-1][:-1]
     lines.append('], "links": [')
-    lines += [json.dumps(e, ensure_ascii=False, sort_keys=True) + "," for e in data["links"]]
-    if data["links"]:
+    lines += [json.dumps({**attrs, "source": u, "target": v, "key": k}, ensure_ascii=False, sort_keys=True) + ","
+              for u, v, k, attrs in edges]
+    if edges:
         lines[-1] = lines[-1][:-1]
     lines.append("]}")
     return ("\n".join(lines) + "\n").encode()
 
 
+GRAPHML_HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" "
+                "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://graphml.graph"
+                "drawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">")
+# What lxml refuses to write (networkx's writer then raises): such a graph goes through networkx.
+# NUL is left out: it separates the values escaped in one go, and is counted instead.
+_NOT_XML = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def graph_graphml(wiki: Wiki) -> bytes:
+    """GraphML, byte for byte what networkx's writer (lxml) makes of `export_graph`, written as text:
+    networkx builds an element per node, edge and value (~4 s at 10,000 pages). Values of other
+    types than the export's strings and integers, or text XML cannot hold, go through networkx."""
+    nodes, edges = export_rows(wiki)
+    keys: dict[tuple[str, str, str], str] = {}  # (scope, name, type) -> key id, numbered as networkx does
+    templates: dict[tuple, str] = {}  # (scope, names and types) -> the record with {} for each field
+    records, names, values = [], [], []  # per record: its template; then every field, escaped in bulk below
+    for scope, ids, attrs in _graphml_records(nodes, edges):
+        shape = (scope, *((name, _graphml_type(value)) for name, value in attrs.items()))
+        template = templates.get(shape)
+        if template is None:
+            if any(kind is None for _, kind in shape[1:]):
+                return _graphml_by_networkx(wiki)
+            template = templates[shape] = _graphml_template(scope, shape[1:], keys)
+        records.append(template)
+        names.extend(ids)
+        values.extend(str(value) for value in attrs.values())
+    names, values = _escaped(names, _attr), _escaped(values, _text)
+    if names is None or values is None:
+        return _graphml_by_networkx(wiki)
+    out, n, v = [], 0, 0
+    for template, (_, ids, attrs) in zip(records, _graphml_records(nodes, edges)):
+        out.append(template.format(*names[n:n + len(ids)], *values[v:v + len(attrs)]))
+        n, v = n + len(ids), v + len(attrs)
+    key_lines = [f'<key id="{key_id}" for="{scope}" attr.name="{_attr(name)}" attr.type="{kind}"/>\n'
+                 for (scope, name, kind), key_id in reversed(keys.items())]
+    return "".join([GRAPHML_HEAD, *key_lines, '<graph edgedefault="directed">', *out,
+                    "</graph></graphml>"]).encode("utf-8")
+
+
+def _graphml_records(nodes, edges):
+    """(scope, the record's own names, its attributes) of each node, then each edge."""
+    for slug, attrs in nodes:
+        yield "node", (slug,), attrs
+    for u, v, k, attrs in edges:
+        yield "edge", (u, v, k), attrs
+
+
+def _graphml_template(scope: str, shape: tuple, keys: dict) -> str:
+    """A record as lxml pretty-prints it, numbering new keys as networkx does (in order of first use)."""
+    head = '<node id="{}"' if scope == "node" else '<edge source="{}" target="{}" id="{}"'
+    lines = []
+    for name, kind in shape:
+        key_id = keys.setdefault((scope, name, kind), f"d{len(keys)}")
+        lines.append(f'  <data key="{key_id}">{{}}</data>\n')
+    return f"{head}>\n{''.join(lines)}</{scope}>\n" if lines else f"{head}/>\n"
+
+
+def _graphml_type(value: Any) -> str | None:
+    if type(value) is str:
+        return "string"
+    if type(value) is int:
+        return "long"
+    return None
+
+
+def _escaped(fields: list[str], escape) -> list[str] | None:
+    """Every field escaped with one pass over all of them; None when one holds what XML cannot."""
+    joined = "\0".join(fields)
+    if _NOT_XML.search(joined) or joined.count("\0") != max(len(fields) - 1, 0):
+        return None
+    return escape(joined).split("\0") if fields else []
+
+
+def _text(value: str) -> str:
+    """Escaped as libxml2 escapes text."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _attr(value: str) -> str:
+    """Escaped as libxml2 escapes an attribute value."""
+    return _text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+
+
+def _graphml_by_networkx(wiki: Wiki) -> bytes:
     buffer = io.BytesIO()
     nx.write_graphml(export_graph(wiki), buffer, encoding="utf-8")
     return buffer.getvalue()

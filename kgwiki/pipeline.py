@@ -179,7 +179,7 @@ def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: 
     unchanged, a page's HTML is reused when the digest of its inputs is unchanged, and when
     nothing at all changed nothing is done. The result is byte-identical to a clean build.
     With `strict`, a wiki with errors or warnings is not written."""
-    from kgwiki import cache as build_cache, indexes, render, write
+    from kgwiki import cache as build_cache, render, write
 
     config = config or load_config(root)
     site_dir = (out or config.root / config.site_dir).absolute()
@@ -206,12 +206,10 @@ def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: 
             return BuildResult(site_dir, build_dir, result.diagnostics, result.summary(), timings, result)
         with _timed(timings, "render"):
             previous = _previous_pages(cache.manifest, site_dir) if incremental else None
-            site = render.render_site(result.wiki, result.diagnostics, jobs, previous=previous, progress=progress)
-            artefacts = {
-                "graph.json": indexes.graph_json(result.wiki),
-                "graph.graphml": indexes.graph_graphml(result.wiki),
-                "report.json": report_json(result),
-            }
+            # the artefacts are made while worker processes render the pages
+            site = render.render_site(result.wiki, result.diagnostics, jobs, previous=previous, progress=progress,
+                                      meanwhile=lambda: _artefacts(result))
+            artefacts = site.meanwhile
         with _timed(timings, "write"):
             write.write_tree(site_dir, site.files)
             write.write_files(build_dir, artefacts)
@@ -225,6 +223,17 @@ def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: 
     return BuildResult(site_dir, build_dir, result.diagnostics, result.summary(), timings, result,
                        len(site.files), sum(len(b) for b in site.files.values()),
                        len(site.keys) - site.reused, site.reused)
+
+
+def _artefacts(result: CheckResult) -> dict[str, bytes]:
+    """The build/ files: the graph in two formats and every diagnostic."""
+    from kgwiki import indexes
+
+    return {
+        "graph.json": indexes.graph_json(result.wiki),
+        "graph.graphml": indexes.graph_graphml(result.wiki),
+        "report.json": report_json(result),
+    }
 
 
 def _settings_bytes(config: Config, site_dir: Path) -> bytes:

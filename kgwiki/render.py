@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import jinja2
 import markupsafe
@@ -530,6 +530,7 @@ class RenderedSite:
     keys: dict[str, str]  # page path -> render key
     reused: int = 0  # pages whose previous output was still right
     renderer: "Renderer | None" = None
+    meanwhile: Any = None  # what render_site's `meanwhile` returned
 
 
 _WORKER: tuple[Renderer, dict | None] | None = None
@@ -543,53 +544,75 @@ def _render_chunk(slugs: list[str]) -> list[tuple[str, bytes, str]]:
 
 def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = None,
                 previous: dict[str, tuple[str, bytes]] | None = None, slugs: Iterable[str] | None = None,
-                progress=None, pages_only: bool = False) -> RenderedSite:
+                progress=None, pages_only: bool = False, meanwhile: Callable[[], Any] | None = None) -> RenderedSite:
     """Every file of the site: pages, listings, assets and the data they load.
 
     `previous` maps page paths to (render key, HTML) of an earlier build: pages whose key is
     unchanged are not rendered again. `slugs` limits the pages rendered (listings and assets
-    are always made); `progress(done, total)` is called as pages are done."""
+    are always made); `progress(done, total)` is called as pages are done. `meanwhile` is more
+    work for this process (the build's artefacts), done while worker processes render pages;
+    its result is returned as `RenderedSite.meanwhile`."""
     global _WORKER
     ctx = make_context(wiki, diagnostics)
     renderer = Renderer(ctx)
-    files: dict[str, bytes] = {}
-    keys: dict[str, str] = {}
     slugs = sorted(wiki.pages) if slugs is None else sorted(slugs)
     jobs = jobs or os.cpu_count() or 1
-    done = 0
+    size = max(16, len(slugs) // (jobs * 8)) if jobs > 1 else 64
+    chunks = [slugs[i:i + size] for i in range(0, len(slugs), size)]
+    count = _Counter(len(slugs), progress)
 
-    def collect(results):
-        nonlocal done
-        for path, data, key in results:
-            files[path] = data
-            keys[path] = key
-        done += len(results)
-        if progress:
-            progress(done, len(slugs))
+    def site_wide() -> tuple[dict[str, bytes], Any]:
+        files = {} if pages_only else {**renderer.render_listings(), **assets(wiki, ctx)}
+        return files, meanwhile() if meanwhile else None
 
     if jobs > 1 and len(slugs) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
-        # Workers are forked after the renderer exists, so they share the wiki without pickling it.
+        # Workers are forked after the renderer exists, so they share the wiki without pickling it;
+        # this process does the site-wide work in the meantime.
         _WORKER = (renderer, previous)
-        size = max(16, len(slugs) // (jobs * 8))
-        chunks = [slugs[i:i + size] for i in range(0, len(slugs), size)]
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                for result in pool.map(_render_chunk, chunks):
-                    collect(result)
+                futures = [pool.submit(_render_chunk, chunk) for chunk in chunks]
+                for future in futures:
+                    future.add_done_callback(count.future)
+                try:
+                    other, extra = site_wide()
+                    results = [future.result() for future in futures]
+                except BaseException:
+                    for future in futures:
+                        future.cancel()
+                    raise
         finally:
             _WORKER = None
     else:
-        for start in range(0, len(slugs), 64):
-            collect([renderer.render_page(s, previous) for s in slugs[start:start + 64]])
+        results = []
+        for chunk in chunks:
+            results.append([renderer.render_page(s, previous) for s in chunk])
+            count(results[-1])
+        other, extra = site_wide()
+    files = {path: data for chunk in results for path, data, _ in chunk}
+    keys = {path: key for chunk in results for path, _, key in chunk}
     reused = sum(1 for p, k in keys.items() if previous and p in previous and previous[p][0] == k)
-    if pages_only:
-        return RenderedSite(files, keys, reused, renderer)
-    files.update(renderer.render_listings())
-    files.update(assets(wiki, ctx))
-    if wiki.config.base_url:
+    files.update(other)
+    if wiki.config.base_url and not pages_only:
         files["sitemap.xml"] = sitemap(wiki.config.base_url, sorted(p for p in files if p.endswith(".html")
                                                                     and p != "404.html"))
-    return RenderedSite(files, keys, reused, renderer)
+    return RenderedSite(files, keys, reused, renderer, extra)
+
+
+class _Counter:
+    """Pages done, for `progress`; fed by the pool's thread as chunks finish."""
+
+    def __init__(self, total: int, progress):
+        self.total, self.done, self.progress = total, 0, progress
+
+    def __call__(self, results: list) -> None:
+        self.done += len(results)
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    def future(self, future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self(future.result())
 
 
 def make_context(wiki: Wiki, diagnostics: list[Diagnostic]) -> SiteContext:
