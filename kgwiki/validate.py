@@ -11,8 +11,6 @@ from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
 import networkx as nx
-import numpy
-from rapidfuzz import fuzz, process
 
 from kgwiki import analysis, sources_cited, syntax
 from kgwiki.graph import Wiki, citation_core
@@ -75,6 +73,8 @@ def broken_anchors(wiki: Wiki) -> Iterator[Diagnostic]:
         target = wiki.pages[r.target]
         anchors = {h.anchor for h in target.headings}
         if syntax.anchor_id(anchor) not in anchors and anchor not in anchors:
+            from rapidfuzz import fuzz, process  # here: numpy and rapidfuzz take ~0.1 s to import
+
             near = process.extract(anchor, [h.text for h in target.headings], scorer=fuzz.WRatio,
                                    limit=2, score_cutoff=60)
             hint = "did you mean " + ", ".join(f"`#{t}`" for t, _, _ in near) + "?" if near else None
@@ -329,6 +329,9 @@ class Suggester:
         self.keys = list(self.names)
 
     def suggest_many(self, targets: list[str], limit: int = 3) -> dict[str, list[Slug]]:
+        import numpy
+        from rapidfuzz import fuzz, process
+
         queries = sorted({syntax.normalise_name(t) for t in targets})
         out: dict[str, list[Slug]] = {}
         if not queries or not self.keys:
@@ -375,6 +378,8 @@ class CitationSuggester:
                 self.by_surname[first.split(",")[0].strip() if "," in first else first.split()[-1]].append(s)
 
     def hint(self, c) -> str | None:
+        from rapidfuzz import fuzz, process
+
         if c.form == "key":
             near = process.extract(c.key or "", list(self.wiki.sources), scorer=fuzz.ratio, limit=3,
                                    score_cutoff=60)
