@@ -52,7 +52,8 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
     links = _links(source.path, split, rows, masked, lines, found, meta, config, report)
     citations = tuple(_citations(source.path, masked, lines))
 
-    stem = PurePosixPath(source.path).stem
+    stem = source.path.rpartition("/")[2]
+    stem = stem[:stem.rindex(".")] if "." in stem[1:] and not stem.endswith(".") else stem  # PurePosixPath.stem
     title_from_meta = bool(meta.get("title"))
     title = meta.get("title") or _first_h1(headings) or stem
     page_type = meta.get("type") or config.type_for_folder(source.path)

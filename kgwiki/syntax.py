@@ -152,12 +152,15 @@ def _mask_fences(text: str) -> str:
 
 # --- positions ---------------------------------------------------------------
 
+NEWLINE = re.compile("\n")
+
+
 class LineIndex:
     """Offset -> (line, col), both 1-based, in O(log n)."""
 
     def __init__(self, text: str, first_line: int = 1):
         self.text = text
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
         self.first_line = first_line
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -209,6 +212,8 @@ def find_wikilinks(masked: str) -> Iterator[RawLink]:
 
 def find_unclosed(masked: str, links: list[RawLink]) -> Iterator[int]:
     """Offsets of `[[` that open no complete wikilink."""
+    if masked.count("[[") == len(links) and "[[[" not in masked:
+        return  # the common case: each `[[` opens one of the links
     starts = {link.offset + (1 if link.embed else 0) for link in links}
     for m in OPEN_BRACKETS.finditer(masked):
         if m.start() not in starts and not any(l.offset < m.start() < l.end for l in links):
@@ -268,6 +273,7 @@ PARENTHETICAL = re.compile(r"\((?P<body>[^()\n]{2,300})\)")
 PANDOC = re.compile(r"\[(?P<body>-?@[^\[\]\n]+)\]")
 PANDOC_ITEM = re.compile(r"^\s*-?@(?P<key>[\w][\w:.#$%&+?<>~/-]*?)[.:]?(?:\s*,\s*(?P<locator>.*?))?\s*$")
 SURNAME_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
+AND_WORD = re.compile(r"\band\b")
 
 
 @record
@@ -331,7 +337,7 @@ def _trim_names(authors: str, et_al: bool) -> tuple[int, tuple[str, ...]]:
     when it ends in `&`/`and` and has no `et al.`; otherwise only the last name is an author
     ("Claude 3 Sonnet, Templeton et al." -> Templeton)."""
     surnames = tuple(s for s in SURNAME_SPLIT.split(authors.strip()) if s)
-    listed = ("&" in authors or re.search(r"\band\b", authors)) and not et_al
+    listed = ("&" in authors or AND_WORD.search(authors)) and not et_al
     if len(surnames) > 1 and not listed:
         last = surnames[-1]
         return authors.rfind(last), (last,)
