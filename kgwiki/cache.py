@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kgwiki import __version__
 from kgwiki.model import ParseResult, SourceFile
+from kgwiki.read import Stamp
 from kgwiki.write import atomic_write
 
 FORMAT = 1  # bump when the cached data's shape changes
@@ -108,3 +110,56 @@ class BuildCache:
         atomic_write(self.folder / "parsed.pickle", pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
         atomic_write(self.folder / "manifest.json",
                      json.dumps({**manifest, "settings": self.settings}, sort_keys=True).encode())
+
+
+# --- the page cache: what `kgwiki check` reuses -----------------------------------------
+
+RACY_NS = 2_000_000_000  # a file changed this close to the cache being written is not stored
+
+
+@dataclass
+class PageCache:
+    """build/cache/pages.pickle: each page's ParseResult, keyed by its path and its stamp, so
+    checking a wiki where little changed reads and parses only what did.
+
+    Like git's index, it trusts a file whose size, modification time and inode are unchanged,
+    and (for filesystems with coarse clocks) never stores a file modified within RACY_NS of the
+    moment the cache is written: a later edit could keep the same time."""
+
+    path: Path
+    settings: str
+    entries: dict[str, tuple[Stamp, ParseResult]] = field(default_factory=dict)
+    hits: int = 0
+
+    NAME = "pages.pickle"
+
+    @classmethod
+    def load(cls, folder: Path, settings: str) -> "PageCache":
+        cache = cls(folder / cls.NAME, settings)
+        try:
+            with open(cache.path, "rb") as fh:
+                stored_settings, entries = pickle.load(fh)
+            if stored_settings == settings and isinstance(entries, dict):
+                cache.entries = entries
+        except Exception:  # missing, corrupt or foreign: start afresh, whatever is wrong with it
+            pass
+        return cache
+
+    def get(self, rel: str, stamp: Stamp) -> ParseResult | None:
+        entry = self.entries.get(rel)
+        if entry is None or entry[0] != stamp or not isinstance(entry[1], ParseResult):
+            return None
+        self.hits += 1
+        return entry[1]
+
+    def save(self, entries: dict[str, tuple[Stamp, ParseResult]]) -> None:
+        """Store `entries` (less the racy ones) when they differ from what was loaded; never raises."""
+        now = time.time_ns()
+        kept = {rel: entry for rel, entry in entries.items() if entry[0][1] < now - RACY_NS}
+        if kept.keys() == self.entries.keys() and self.hits == len(kept):
+            return  # nothing new to remember
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, pickle.dumps((self.settings, kept), protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a read-only checkout is checked all the same, without a cache

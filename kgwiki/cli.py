@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument("--suggest", action="store_true",
                        help="also report unlinked mentions and suggested links (info: writer's aids, not defects)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="read and parse every page, and leave build/cache/ alone")
     check.set_defaults(run=run_check)
 
     build = commands.add_parser("build", help="check the wiki and write the static site",
@@ -181,7 +183,7 @@ def resolve_root(root: Path | None) -> Path:
 def run_check(args) -> int:
     from kgwiki.pipeline import check
 
-    result = check(resolve_root(args.root), suggestions=args.suggest)
+    result = check(resolve_root(args.root), suggestions=args.suggest, cache=not args.no_cache)
     print_diagnostics(result, args.format)
     return exit_code(result.diagnostics, args.strict)
 

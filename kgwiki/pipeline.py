@@ -65,32 +65,59 @@ def _timed(timings: dict[str, float], stage: str):
     timings[stage] = time.perf_counter() - start
 
 
-def check(root: Path, config: Config | None = None, jobs: int | None = None, suggestions: bool = False) -> CheckResult:
+def check(root: Path, config: Config | None = None, jobs: int | None = None, suggestions: bool = False,
+          cache: bool = False) -> CheckResult:
     """Read, parse, resolve and validate the wiki at `root`. Raises ConfigError for a bad wiki.toml.
 
-    `suggestions` adds unlinked-mention and suggested-link to the rules."""
+    `suggestions` adds unlinked-mention and suggested-link to the rules. With `cache`, pages
+    unchanged since the last check come from build/cache/ and the cache is brought up to date
+    (only in a wiki with a wiki.toml: a bare folder of notes gets no build/ folder)."""
     timings: dict[str, float] = {}
     config = config or load_config(root)
+    mode = "write" if cache and (config.root / "wiki.toml").is_file() else "off"
     with no_gc():
         with _timed(timings, "read+parse"):
-            parsed, attachments = read_and_parse_files(config, jobs)
+            parsed, attachments = read_and_parse_files(config, jobs, mode)
         return _resolve_and_validate(config, parsed, timings, suggestions, attachments)
 
 
-def load_wiki(root: Path, config: Config | None = None, jobs: int | None = None) -> Wiki:
-    """Read, parse and resolve, without validating: what graph queries need."""
+def load_wiki(root: Path, config: Config | None = None, jobs: int | None = None, cache: bool = False) -> Wiki:
+    """Read, parse and resolve, without validating: what graph queries need. With `cache`, pages
+    unchanged since the last check come from build/cache/ (which is left as it is)."""
     config = config or load_config(root)
     with no_gc():
-        parsed, attachments = read_and_parse_files(config, jobs)
+        parsed, attachments = read_and_parse_files(config, jobs, "read" if cache else "off")
         return build_wiki([r.page for r in parsed if r.page], config, attachments)
 
 
-def read_and_parse_files(config: Config, jobs: int | None = None) -> tuple[list[ParseResult], tuple[str, ...]]:
+def read_and_parse_files(config: Config, jobs: int | None = None,
+                         cache: str = "off") -> tuple[list[ParseResult], tuple[str, ...]]:
     """A ParseResult for every Markdown file, and the attachments. On a large wiki the files are
-    read and parsed by worker processes: the parent only lists them."""
+    read and parsed by worker processes: the parent only lists them. `cache` is "off", "read"
+    (reuse what the page cache holds) or "write" (reuse it, then store what changed)."""
+    from kgwiki.cache import PageCache, settings_key
+
     found = find_files(config)
-    parsed = _fan_out(_read_and_parse_chunk, config, list(found.pages), jobs)
+    store = None if cache == "off" else PageCache.load(config.root / config.build_dir / "cache",
+                                                        settings_key(_wiki_toml(config)))
+    results: dict[str, ParseResult] = {}
+    todo = []
+    for rel, abspath, stamp in found.pages:
+        hit = store.get(rel, stamp) if store else None
+        if hit is None:
+            todo.append((rel, abspath))
+        else:
+            results[rel] = hit
+    results.update(zip((rel for rel, _ in todo), _fan_out(_read_and_parse_chunk, config, todo, jobs)))
+    if store and cache == "write":
+        store.save({rel: (stamp, results[rel]) for rel, _, stamp in found.pages if results[rel].page})
+    parsed = [results[rel] for rel, _, _ in found.pages]
     return parsed + [ParseResult(None, (d,)) for d in found.diagnostics], found.attachments
+
+
+def _wiki_toml(config: Config) -> bytes:
+    toml = config.root / "wiki.toml"
+    return toml.read_bytes() if toml.is_file() else b""
 
 
 def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: dict[str, float],
@@ -240,9 +267,7 @@ def _settings_bytes(config: Config, site_dir: Path) -> bytes:
     """Everything besides the pages that the output depends on: wiki.toml, the theme, where it goes."""
     from kgwiki import render
 
-    parts = [str(site_dir).encode()]
-    toml = config.root / "wiki.toml"
-    parts.append(toml.read_bytes() if toml.is_file() else b"")
+    parts = [str(site_dir).encode(), _wiki_toml(config)]
     for path in render.theme_files(config):
         parts.append(path.name.encode() + b"\0" + path.read_bytes())
     return b"\0".join(parts)

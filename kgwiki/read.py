@@ -16,6 +16,7 @@ from kgwiki.config import Config
 from kgwiki.model import Diagnostic, Location, SourceFile
 
 MAX_BYTES = 5 * 1024 * 1024
+Stamp = tuple[int, int, int]  # (size, mtime in ns, inode): what stat says of a file, for the page cache
 SKIP_DIRS = {".git", ".hg", ".svn", ".obsidian", ".trash", ".venv", "venv", "node_modules",
              "__pycache__", ".pytest_cache", ".foam", ".vscode", ".github"}
 
@@ -29,7 +30,7 @@ class ReadResult:
 
 @dataclass(frozen=True)
 class FoundFiles:
-    pages: tuple[tuple[str, str], ...]  # (relative path, absolute path) of each Markdown file, in path order
+    pages: tuple[tuple[str, str, Stamp], ...]  # (relative path, absolute path, stamp) of each Markdown file
     diagnostics: tuple[Diagnostic, ...]  # folders and files that cannot be read
     attachments: tuple[str, ...]
 
@@ -38,7 +39,7 @@ def read_wiki(config: Config) -> ReadResult:
     """Every Markdown file of the wiki, decoded, in path order."""
     found = find_files(config)
     files, diagnostics = [], list(found.diagnostics)
-    for rel, abspath in found.pages:
+    for rel, abspath, _ in found.pages:
         source, problem = read_file(abspath, rel)
         if problem:
             diagnostics.append(unreadable(config, rel, problem))
@@ -50,11 +51,11 @@ def read_wiki(config: Config) -> ReadResult:
 def find_files(config: Config) -> FoundFiles:
     """The wiki's Markdown files and attachments, without reading them."""
     pages, diagnostics = [], []
-    for rel, abspath, problem in find_markdown(config):
+    for rel, abspath, problem, stamp in find_markdown(config):
         if problem:
             diagnostics.append(unreadable(config, rel, problem))
         else:
-            pages.append((rel, abspath))
+            pages.append((rel, abspath, stamp))
     pages.sort()
     return FoundFiles(tuple(pages), tuple(diagnostics), tuple(find_attachments(config)))
 
@@ -76,7 +77,8 @@ def find_attachments(config: Config) -> list[str]:
 
 
 def find_markdown(config: Config):
-    """Yield (relative path, absolute path, problem or None) for each .md file in the content folders."""
+    """Yield (relative path, absolute path, problem or None, stamp or None) for each .md file in the
+    content folders."""
     root = config.root
     excluded = {config.site_dir, config.build_dir}
     tops = config.content or ("",)
@@ -94,18 +96,18 @@ def _walk(folder: str, rel_folder: str, excluded: set[str], ignore: tuple[str, .
     try:
         st = os.stat(folder)
     except OSError as exc:
-        yield shown, folder, f"cannot open folder: {exc.strerror or exc}"
+        yield shown, folder, f"cannot open folder: {exc.strerror or exc}", None
         return
     ident = (st.st_dev, st.st_ino)
     if ident in seen_dirs:
         if os.path.islink(folder):
-            yield shown, folder, "symlink loop: this folder is already part of the wiki"
+            yield shown, folder, "symlink loop: this folder is already part of the wiki", None
         return
     seen_dirs.add(ident)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        yield shown, folder, f"cannot list folder: {exc.strerror or exc}"
+        yield shown, folder, f"cannot list folder: {exc.strerror or exc}", None
         return
     for entry in entries:
         rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
@@ -120,10 +122,11 @@ def _walk(folder: str, rel_folder: str, excluded: set[str], ignore: tuple[str, .
                 continue
             yield from _walk(entry.path, rel, excluded, ignore, seen_dirs)
         elif entry.name.lower().endswith(".md"):
-            if entry.is_symlink() and not os.path.exists(entry.path):
-                yield rel, entry.path, "broken symlink or symlink loop"
-            else:
-                yield rel, entry.path, None
+            try:
+                yield rel, entry.path, None, stamp_of(entry.stat())  # follows symlinks
+            except OSError as exc:
+                yield rel, entry.path, ("broken symlink or symlink loop" if entry.is_symlink()
+                                        else f"cannot read: {exc.strerror or exc}"), None
 
 
 def read_file(abspath: str | Path, rel: str) -> tuple[SourceFile | None, str | None]:
@@ -158,6 +161,10 @@ def read_file(abspath: str | Path, rel: str) -> tuple[SourceFile | None, str | N
         line = data.count(b"\n", 0, exc.start) + 1
         return None, f"not UTF-8 (invalid byte 0x{data[exc.start]:02x} on line {line})"
     return SourceFile(rel, normalise_text(text)), None
+
+
+def stamp_of(stat_result) -> Stamp:
+    return (stat_result.st_size, stat_result.st_mtime_ns, stat_result.st_ino)
 
 
 def normalise_text(text: str) -> str:

@@ -111,11 +111,18 @@ def mask_code(text: str, comments: bool = True) -> str:
     if "```" in text or "~~~" in text:
         text = _mask_fences(text)
     if comments and "<!--" in text:
-        text = SOURCES_BLOCK.sub(_blank, text)
+        # The generated block is filled with NUL (never in a page: read rejects it) rather than
+        # spaces until inline code is found, so however many lines the backfill writes there,
+        # no blank line appears that would end a code span around it (idempotence).
+        text = SOURCES_BLOCK.sub(_opaque, text)
         text = HTML_COMMENT.sub(_blank, text)
     if "`" in text:
         text = (INLINE_CODE if comments else INLINE_CODE_ONE_LINE).sub(_blank, text)
-    return text
+    return text.replace("\x00", " ") if "\x00" in text else text
+
+
+def _opaque(match: re.Match) -> str:
+    return re.sub(r"[^\n]", "\x00", match.group(0))
 
 
 def unclosed_fence(text: str) -> str | None:
