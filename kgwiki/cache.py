@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from kgwiki import __version__
 from kgwiki.model import ParseResult, SourceFile
@@ -130,6 +131,7 @@ class PageCache:
     settings: str
     entries: dict[str, tuple[Stamp, ParseResult]] = field(default_factory=dict)
     hits: int = 0
+    fresh: dict[str, tuple[Stamp, ParseResult]] = field(default_factory=dict)  # what it should hold now
 
     NAME = "pages.pickle"
 
@@ -152,14 +154,34 @@ class PageCache:
         self.hits += 1
         return entry[1]
 
-    def save(self, entries: dict[str, tuple[Stamp, ParseResult]]) -> None:
-        """Store `entries` (less the racy ones) when they differ from what was loaded; never raises."""
+    def save(self, entries: dict[str, tuple[Stamp, ParseResult]]) -> Callable[[], None]:
+        """Store `entries` (less the racy ones) when they differ from what was loaded; never raises.
+
+        Pickling 10,000 pages takes ~0.4 s, so where the system can fork, a child process writes
+        the file while this one goes on resolving and validating. Returns the function that
+        waits until the file is written (or given up on)."""
         now = time.time_ns()
         kept = {rel: entry for rel, entry in entries.items() if entry[0][1] < now - RACY_NS}
         if kept.keys() == self.entries.keys() and self.hits == len(kept):
-            return  # nothing new to remember
+            return _nothing  # nothing new to remember
+        if not hasattr(os, "fork"):
+            self._write(kept)
+            return _nothing
+        pid = os.fork()
+        if pid == 0:  # the child: write, then leave without running any of the parent's exit code
+            try:
+                self._write(kept)
+            finally:
+                os._exit(0)
+        return lambda: os.waitpid(pid, 0) and None
+
+    def _write(self, kept: dict[str, tuple[Stamp, ParseResult]]) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, pickle.dumps((self.settings, kept), protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass  # a read-only checkout is checked all the same, without a cache
+        except Exception:  # a read-only checkout, a full disk: checked all the same, without a cache
+            pass
+
+
+def _nothing() -> None:
+    pass

@@ -74,11 +74,15 @@ def check(root: Path, config: Config | None = None, jobs: int | None = None, sug
     (only in a wiki with a wiki.toml: a bare folder of notes gets no build/ folder)."""
     timings: dict[str, float] = {}
     config = config or load_config(root)
-    mode = "write" if cache and (config.root / "wiki.toml").is_file() else "off"
+    store = _page_cache(config) if cache and (config.root / "wiki.toml").is_file() else None
     with no_gc():
         with _timed(timings, "read+parse"):
-            parsed, attachments = read_and_parse_files(config, jobs, mode)
-        return _resolve_and_validate(config, parsed, timings, suggestions, attachments)
+            parsed, attachments = read_and_parse_files(config, jobs, store)
+        saved = store.save(store.fresh) if store else None  # written meanwhile, where the system can fork
+        result = _resolve_and_validate(config, parsed, timings, suggestions, attachments)
+        if saved:
+            saved()
+        return result
 
 
 def load_wiki(root: Path, config: Config | None = None, jobs: int | None = None, cache: bool = False) -> Wiki:
@@ -86,20 +90,22 @@ def load_wiki(root: Path, config: Config | None = None, jobs: int | None = None,
     unchanged since the last check come from build/cache/ (which is left as it is)."""
     config = config or load_config(root)
     with no_gc():
-        parsed, attachments = read_and_parse_files(config, jobs, "read" if cache else "off")
+        parsed, attachments = read_and_parse_files(config, jobs, _page_cache(config) if cache else None)
         return build_wiki([r.page for r in parsed if r.page], config, attachments)
 
 
-def read_and_parse_files(config: Config, jobs: int | None = None,
-                         cache: str = "off") -> tuple[list[ParseResult], tuple[str, ...]]:
-    """A ParseResult for every Markdown file, and the attachments. On a large wiki the files are
-    read and parsed by worker processes: the parent only lists them. `cache` is "off", "read"
-    (reuse what the page cache holds) or "write" (reuse it, then store what changed)."""
+def _page_cache(config: Config):
     from kgwiki.cache import PageCache, settings_key
 
+    return PageCache.load(config.root / config.build_dir / "cache", settings_key(_wiki_toml(config)))
+
+
+def read_and_parse_files(config: Config, jobs: int | None = None,
+                         store=None) -> tuple[list[ParseResult], tuple[str, ...]]:
+    """A ParseResult for every Markdown file, and the attachments. On a large wiki the files are
+    read and parsed by worker processes: the parent only lists them. Pages the page cache
+    `store` holds unchanged come from it, and `store.fresh` is set to what it should hold now."""
     found = find_files(config)
-    store = None if cache == "off" else PageCache.load(config.root / config.build_dir / "cache",
-                                                        settings_key(_wiki_toml(config)))
     results: dict[str, ParseResult] = {}
     todo = []
     for rel, abspath, stamp in found.pages:
@@ -109,8 +115,8 @@ def read_and_parse_files(config: Config, jobs: int | None = None,
         else:
             results[rel] = hit
     results.update(zip((rel for rel, _ in todo), _fan_out(_read_and_parse_chunk, config, todo, jobs)))
-    if store and cache == "write":
-        store.save({rel: (stamp, results[rel]) for rel, _, stamp in found.pages if results[rel].page})
+    if store is not None:
+        store.fresh = {rel: (stamp, results[rel]) for rel, _, stamp in found.pages if results[rel].page}
     parsed = [results[rel] for rel, _, _ in found.pages]
     return parsed + [ParseResult(None, (d,)) for d in found.diagnostics], found.attachments
 
