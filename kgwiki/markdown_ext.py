@@ -15,8 +15,9 @@ from typing import Callable
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
+from markdown.util import ETX, STX, AtomicString
 
 from kgwiki import syntax
 
@@ -116,6 +117,8 @@ class CitationTreeprocessor(Treeprocessor):
                 self._split(element, child.tail, child)
 
     def _split(self, parent, text: str, after):
+        if not any(written in text for written in self.ext.citations):
+            return  # what is linked must be in the text: this skips the scan of most text nodes
         found = [c for c in syntax.find_citations(text) if c.text in self.ext.citations]
         if not found:
             return
@@ -181,11 +184,54 @@ class CitationExtension(Extension):
         self.citations = {}
 
 
-def make_markdown(resolve: Callable[[str], LinkTarget | None]) -> tuple[Markdown, WikiLinkExtension, CitationExtension]:
-    """One Markdown instance per process, reset between pages."""
+# What each of Python-Markdown's inline patterns needs in a document (after its whitespace
+# normalisation) before it can match anywhere: each text node is otherwise tried against
+# every pattern, about a sixth of rendering a page. Inline text is always a piece of the
+# document, at most with placeholders (letters and digits between STX and ETX) in place of
+# some of it, so a pattern whose text is absent cannot match. Patterns not listed always run.
+INLINE_NEEDS = {
+    "backtick": ("`",), "escape": ("\\",), "footnote": ("[^",), "wikilink": ("[[",),
+    "reference": ("[",), "link": ("[",), "short_reference": ("[",),
+    "image_link": ("![",), "image_reference": ("![",), "short_image_ref": ("![",),
+    "autolink": ("<",), "automail": ("<",), "html": ("<",), "entity": ("&",),
+    "linebreak": ("  \n",), "em_strong": ("*", "_"), "em_strong2": ("_",), "not_strong": ("*", "_"),
+    "strong": ("*",), "emphasis": ("*",), "strong2": ("_",), "emphasis2": ("_",),
+}
+
+
+class InlinePruner(Preprocessor):
+    """Before each document: the inline treeprocessor gets only the patterns that can match in it.
+
+    Dropping a pattern that finds nothing changes nothing: the treeprocessor just moves on to
+    the next one (Python-Markdown's smarty extension swaps this list the same way)."""
+
+    def __init__(self, md):
+        super().__init__(md)
+        patterns = md.inlinePatterns
+        needs = {id(patterns[name]): text for name, text in INLINE_NEEDS.items() if name in patterns}
+        self.patterns = [(pattern, needs.get(id(pattern))) for pattern in patterns]
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines).replace(STX, "").replace(ETX, "")
+        text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(self.md.tab_length)
+        self.md.treeprocessors["inline"].inlinePatterns = [
+            pattern for pattern, needs in self.patterns if needs is None or any(n in text for n in needs)]
+        return lines
+
+
+class InlinePrunerExtension(Extension):
+    def extendMarkdown(self, md):
+        """Registers at 100: before every other preprocessor, to see the document as written."""
+        md.preprocessors.register(InlinePruner(md), "inline_pruner", 100)
+
+
+def make_markdown(resolve: Callable[[str], LinkTarget | None],
+                  prune: bool = True) -> tuple[Markdown, WikiLinkExtension, CitationExtension]:
+    """One Markdown instance per process, reset between pages. (`prune=False`: without InlinePruner,
+    for tests that show it changes nothing.)"""
     wikilinks = WikiLinkExtension(resolve=resolve)
     citations = CitationExtension()
     md = Markdown(extensions=["toc", "tables", "footnotes", "fenced_code", "sane_lists", "attr_list",
-                              wikilinks, citations],
+                              wikilinks, citations, *([InlinePrunerExtension()] if prune else [])],
                   extension_configs={"toc": {"permalink": False}}, output_format="html")
     return md, wikilinks, citations

@@ -105,6 +105,7 @@ class Renderer:
         self.md, self.wikilinks, self.cite_ext = make_markdown(self._link_target)
         self.current_path = ""
         self._suggestions: list | None = None
+        self._items: dict[tuple[str, int], tuple[Page, dict[str, Any]]] = {}
         self.sections_to_drop = {lt.section.casefold() for lt in config.links.values() if lt.section}
 
     # --- helpers ----------------------------------------------------------------
@@ -126,15 +127,20 @@ class Renderer:
 
     def item(self, slug: str, **extra) -> dict[str, Any]:
         """A page as listings show it. `link` and `badge` are made here, escaped: a template macro
-        call per link costs more than the rest of a panel."""
+        call per link costs more than the rest of a panel. Made once per page and folder depth
+        (a page lists ~20 others), again only if the page object was replaced (serve)."""
         page = self.wiki.pages[slug]
-        url = relative(self.current_path, self.ctx.urls[slug])
-        esc = markupsafe.escape
-        return {"slug": slug, "title": page.title, "type": page.type, "summary": page.summary, "url": url,
+        depth = self.current_path.count("/")
+        known = self._items.get((slug, depth))
+        if known is None or known[0] is not page:
+            url = "../" * depth + self.ctx.urls[slug]
+            esc = markupsafe.escape
+            known = self._items[slug, depth] = (page, {
+                "slug": slug, "title": page.title, "type": page.type, "summary": page.summary, "url": url,
                 "link": markupsafe.Markup(f'<a class="internal" href="{esc(url)}" data-slug="{esc(slug)}">'
                                           f'{esc(page.title)}</a>'),
-                "badge": markupsafe.Markup(f'<span class="badge type-{esc(page.type)}">{esc(page.type)}</span>'),
-                **extra}
+                "badge": markupsafe.Markup(f'<span class="badge type-{esc(page.type)}">{esc(page.type)}</span>')})
+        return {**known[1], **extra}
 
     def common(self, path: str, page_title: str, body_kind: str, description: str = "") -> dict[str, Any]:
         root = "../" * path.count("/")
