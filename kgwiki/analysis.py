@@ -8,11 +8,15 @@ networkx would take too long at 10,000 pages (Louvain: ~15 s in networkx, under
 
 from __future__ import annotations
 
+import functools
+import heapq
+import itertools
 import math
+import operator
 import random
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import networkx as nx
@@ -42,13 +46,14 @@ class Stats:
 
 
 def stats(wiki: Wiki, top: int = 10) -> Stats:
-    graph = wiki.graph
-    nodes = sorted(graph.nodes)
+    ig, nodes = _igraph(wiki)
     pages_by_type = dict(sorted(Counter(wiki.pages[n].type for n in nodes).items()))
-    links_by_type = dict(sorted(Counter(k for _, _, k in graph.edges(keys=True)).items()))
-    components = sorted((len(c) for c in nx.weakly_connected_components(graph)), reverse=True)
-    orphans = [n for n in nodes if wiki.pages[n].type != "source" and not any(u != n for u in graph.predecessors(n))]
-    ig, index = _igraph(wiki)
+    # the adjacency's raw dicts (neighbour -> {link type: data}): no edge tuples made
+    links_by_type = dict(sorted(Counter(k for _, around in wiki.graph.adjacency()
+                                        for keys in around.values() for k in keys).items()))
+    components = sorted(ig.connected_components(mode="weak").sizes(), reverse=True)
+    has_linker = ig.indegree()  # self-links are not in the igraph: any in-link is from another page
+    orphans = [n for i, n in enumerate(nodes) if not has_linker[i] and wiki.pages[n].type != "source"]
     if not nodes:
         return Stats(pages_by_type, links_by_type, components, orphans, [], [], True, [])
     ranks = ig.pagerank(directed=True)
@@ -60,32 +65,42 @@ def stats(wiki: Wiki, top: int = 10) -> Stats:
         sample = random.Random(SEED).sample(range(len(nodes)), BETWEENNESS_SAMPLES)
         between = [b * len(nodes) / BETWEENNESS_SAMPLES for b in undirected.betweenness(directed=False, sources=sample)]
     norm = (len(nodes) - 1) * (len(nodes) - 2) / 2 or 1
+    clusters = []
+    for members in _communities(undirected):
+        center = max(members, key=lambda i: (ranks[i], nodes[i]))
+        clusters.append((len(members), nodes[center], sorted(nodes[i] for i in members)))
+    clusters.sort(key=lambda c: (-c[0], c[1]))
+    by_rank = heapq.nsmallest(top, ((n, ranks[i]) for i, n in enumerate(nodes)), key=lambda t: (-t[1], t[0]))
+    by_between = heapq.nsmallest(top, ((n, between[i] / norm) for i, n in enumerate(nodes)),
+                                 key=lambda t: (-t[1], t[0]))
+    return Stats(pages_by_type, links_by_type, components, orphans, by_rank, by_between, exact, clusters)
+
+
+def _communities(undirected):
+    """Louvain clusters, seeded so that they are the same run to run."""
     import igraph
 
     igraph.set_random_number_generator(random.Random(SEED))
     try:
-        communities = undirected.community_multilevel()
+        return undirected.community_multilevel()
     finally:
         igraph.set_random_number_generator(random)
-    clusters = []
-    for members in communities:
-        names = sorted(nodes[i] for i in members)
-        center = max(names, key=lambda n: (ranks[index[n]], n))
-        clusters.append((len(names), center, names))
-    clusters.sort(key=lambda c: (-c[0], c[1]))
-    by_rank = sorted(((n, ranks[index[n]]) for n in nodes), key=lambda t: (-t[1], t[0]))[:top]
-    by_between = sorted(((n, between[index[n]] / norm) for n in nodes), key=lambda t: (-t[1], t[0]))[:top]
-    return Stats(pages_by_type, links_by_type, components, orphans, by_rank, by_between, exact, clusters)
 
 
 def _igraph(wiki: Wiki):
+    """The pages (sorted) as an igraph with one edge per linked pair, and the sorted slugs (vertex ids)."""
     import igraph
 
     nodes = sorted(wiki.graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    # the adjacency dict, not edges(): one pair per linked pages instead of one tuple per link key
-    edges = sorted({(index[u], index[v]) for u, around in wiki.graph.adj.items() for v in around if u != v})
-    return igraph.Graph(n=len(nodes), edges=edges, directed=True), index
+    adjacency = dict(wiki.graph.adjacency())
+    edges: list[tuple[int, int]] = []
+    for i, u in enumerate(nodes):  # in vertex order, neighbours sorted: the pairs come out sorted
+        around = sorted(map(index.__getitem__, adjacency[u]))
+        if u in adjacency[u]:
+            around.remove(i)  # a self-link is no link between pages
+        edges.extend(zip(itertools.repeat(i), around))
+    return igraph.Graph(n=len(nodes), edges=edges, directed=True), nodes
 
 
 # --- neighbourhoods, paths, reading orders ---------------------------------------------
@@ -181,6 +196,8 @@ def reading_order(wiki: Wiki, slug: str, link_type: str = "requires", requires: 
 # --- unlinked mentions -----------------------------------------------------------------------
 
 _WORD = re.compile(r"\w[\w'\u2019-]*\w|\w")
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")  # split() keeps the words: [gap, word, gap, word, ..., gap]
+QUICK_CHECK_WORDS = 16  # a substring search per first word beats a word-by-word pass only for a few
 
 
 @dataclass(frozen=True)
@@ -191,57 +208,169 @@ class Mention:
     target: str
 
 
+@dataclass
+class _Node:
+    """A trie over the words of names: the page a name ending here belongs to, and longer names."""
+
+    target: str | None = None
+    longer: dict[str, "_Node"] = field(default_factory=dict)
+
+
 def unlinked_mentions(wiki: Wiki, min_length: int = 4) -> list[Mention]:
     """Prose naming another page's title or alias as whole words, on a page that never links to it.
 
     One mention per (page, target): the first. Code, links, the generated sources block
-    and the page's own names are skipped. Names are matched case-insensitively, word by word.
+    and the page's own names are skipped. Names are matched case-insensitively, word by word,
+    longest first: one pass over a page's words, each looked up in a trie of names.
     """
-    names = _name_index(wiki, min_length)
-    first_words = set(names)
+    names = _name_trie(wiki, min_length)
+    quick = tuple(w.encode("utf-8", "surrogatepass") for w in names.first_words) \
+        if len(names.first_words) <= QUICK_CHECK_WORDS else None
     found: list[Mention] = []
     for slug in sorted(wiki.pages):
-        page = wiki.pages[slug]
-        masked = _mask_citations(_mask_links(syntax.mask_code(page.body)))
-        # Most pages name no other page: a set intersection (in C) tells, before any word-by-word scan.
-        if first_words.isdisjoint(_WORD.findall(masked.casefold())):
-            continue
-        linked = set(wiki.graph.successors(slug)) | {slug}
-        lines = syntax.LineIndex(page.body, page.body_line)
-        words = [(m.group(0).casefold(), m.start(), m.end()) for m in _WORD.finditer(masked)]
-        reported: set[str] = set()
-        for i, (word, start, _) in enumerate(words):
-            for tokens, target in names.get(word, ()):
-                if target in linked or target in reported:
-                    continue
-                end_index = i + len(tokens)
-                if end_index <= len(words) and all(words[i + j][0] == tokens[j] for j in range(1, len(tokens))):
-                    end = words[end_index - 1][2]
-                    if "\n\n" in masked[start:end]:
-                        continue
-                    line, col = lines.position(start)
-                    found.append(Mention(slug, Location(page.path, line, col), page.body[start:end], target))
-                    reported.add(target)
+        if quick is None or _may_mention(wiki.pages[slug].body, quick):
+            found.extend(_page_mentions(wiki, slug, names))
     return found
 
 
-def _name_index(wiki: Wiki, min_length: int) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    """First word -> [(all words of a name, page)], longest names first."""
+def _page_mentions(wiki: Wiki, slug: str, names: _Names) -> list[Mention]:
+    page = wiki.pages[slug]
+    masked = _mask_citations(_mask_links(syntax.mask_code(page.body)))
+    # Words are cased one by one below; casing the whole text gives other words only when some
+    # character cases into another kind (e.g. "İ" into "i" and a combining dot).
+    if not _cases_in_place(masked) and names.first_words.isdisjoint(_WORD.findall(masked.casefold())):
+        return []
+    parts = _WORD_SPLIT.split(masked)
+    words = list(map(str.casefold, parts[1::2]))
+    hits = _starts(words, names)
+    if not hits:
+        return []
+    ends = list(itertools.accumulate(map(len, parts)))  # word i is parts[2i + 1]: masked[ends[2i]:ends[2i + 1]]
+    skip = set(wiki.graph.successors(slug)) | {slug}  # linked, then also reported
+    lines = None
+    found = []
+    for i in hits:
+        for last, target in _matches(names.roots[words[i]], words, i):
+            if target in skip:
+                continue
+            start, end = ends[2 * i], ends[2 * last + 1]
+            if last > i and "\n\n" in masked[start:end]:
+                continue
+            if lines is None:
+                lines = syntax.LineIndex(page.body, page.body_line)
+            line, col = lines.position(start)
+            found.append(Mention(slug, Location(page.path, line, col), page.body[start:end], target))
+            skip.add(target)
+    return found
+
+
+def _starts(words: list[str], names: _Names) -> list[int]:
+    """Where a name may start: a one-word name, or the first two words of a longer one. Worked out
+    in C (map, zip, compress), since most words of a page start no name."""
+    following = itertools.chain(itertools.islice(words, 1, None), ("",))
+    may = map(operator.or_, map(names.single.__contains__, words),
+              map(names.pairs.__contains__, zip(words, following)))
+    return list(itertools.compress(itertools.count(), may))
+
+
+def _matches(node: _Node, words: list[str], i: int) -> list[tuple[int, str]]:
+    """(index of the last word, page) of each name whose words start at words[i], longest first."""
+    found = [(i, node.target)] if node.target is not None else []
+    j = i + 1
+    while node.longer and j < len(words) and words[j] in node.longer:
+        node = node.longer[words[j]]
+        if node.target is not None:
+            found.append((j, node.target))
+        j += 1
+    return found[::-1]
+
+
+@dataclass
+class _Names:
+    """The names to look for: first word -> trie, and the sets that tell where a name may start."""
+
+    roots: dict[str, _Node]
+    first_words: set[str]  # of the names that name one page (the trie also holds shared ones)
+    single: set[str]  # first words that are a whole name of one page
+    pairs: set[tuple[str, str]]  # the first two words of longer names
+
+
+def _name_trie(wiki: Wiki, min_length: int) -> _Names:
+    """First word -> trie of the names starting with it (as words, cased), each naming one page."""
     owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for slug, page in wiki.pages.items():
         if page.type == "source":
             continue  # sources are cited, not mentioned by title
         for name in (page.title, *page.aliases):
-            tokens = tuple(w.casefold() for w in _WORD.findall(name))
+            tokens = tuple(map(str.casefold, _WORD.findall(name)))
             if tokens and len(name) >= min_length and not name.isdigit():
                 owners[tokens].add(slug)
-    index: dict[str, list] = defaultdict(list)
+    roots: dict[str, _Node] = {}
     for tokens, slugs in owners.items():
+        node = roots.setdefault(tokens[0], _Node())
+        for word in tokens[1:]:
+            node = node.longer.setdefault(word, _Node())
         if len(slugs) == 1:  # a name two pages share is no evidence for either
-            index[tokens[0]].append((tokens, next(iter(slugs))))
-    for entries in index.values():
-        entries.sort(key=lambda e: (-len(e[0]), e[1]))
-    return index
+            node.target = next(iter(slugs))
+    first_words = {tokens[0] for tokens, slugs in owners.items() if len(slugs) == 1}
+    single = {w for w, node in roots.items() if node.target is not None}
+    return _Names(roots, first_words, single, {(w, second) for w, node in roots.items() for second in node.longer})
+
+
+# --- the quick check: can a page name anything at all? ---------------------------------------
+#
+# With a few first words (a wiki whose names share a prefix), most pages name no other page, and
+# a substring search in C says so before the page is masked and split into words. The check may
+# say yes wrongly, never no wrongly: every word of the masked prose is, in the raw text, a whole
+# word, or the start of one that masking cut (before a URL, or after a hyphen or apostrophe where
+# a narrative citation starts). So a first word counts where it is not preceded by a letter or
+# digit, and is followed by none, or by "http(s)://". Wikilinks with nothing but a target and a
+# label are blanked first: whatever else masking does, their words are never prose.
+
+_PLAIN_LINK = re.compile(r"\[\[[^\[\]\n`<>()]*\]\]")
+_ASCII = bytes(range(128))
+_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+_URL_STARTS = (b"http://", b"https://")
+
+
+def _may_mention(body: str, first_words: tuple[bytes, ...]) -> bool:
+    data = _cased_bytes(_PLAIN_LINK.sub(" ", body))
+    return any(_whole_word_in(data, word) for word in first_words)
+
+
+def _cased_bytes(text: str) -> bytes:
+    """text.casefold() as UTF-8; ASCII-lowering the bytes is the same, and much faster, when no
+    other character changes under casefold (typical prose: dashes, quotes, accented lower case)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if text.isascii() or _fold_to_themselves(data.translate(None, _ASCII)):
+        return data.lower()
+    return text.casefold().encode("utf-8", "surrogatepass")
+
+
+def _whole_word_in(data: bytes, word: bytes) -> bool:
+    pos = data.find(word)
+    while pos >= 0:
+        end = pos + len(word)
+        if (pos == 0 or data[pos - 1] not in _WORD_BYTES) and \
+                (end == len(data) or data[end] not in _WORD_BYTES or data.startswith(_URL_STARTS, end)):
+            return True
+        pos = data.find(word, pos + 1)
+    return False
+
+
+def _cases_in_place(text: str) -> bool:
+    """True when casefold changes nothing but ASCII letters in `text`."""
+    return text.isascii() or _fold_to_themselves(text.encode("utf-8", "surrogatepass").translate(None, _ASCII))
+
+
+def _fold_to_themselves(others: bytes) -> bool:
+    """Whether every character of these UTF-8 bytes (none of them ASCII) is its own casefold."""
+    return all(map(_folds_to_itself, set(others.decode("utf-8", "surrogatepass"))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _folds_to_itself(ch: str) -> bool:
+    return ch.casefold() == ch
 
 
 # Two patterns, each starting with a literal the regex engine can skip to (one alternation of
@@ -252,7 +381,7 @@ _URLS = re.compile(r"<?https?://[^>\s]+>?")
 
 def _mask_citations(text: str) -> str:
     """Author names inside citations are no mention of a page about that person."""
-    if not any(ch.isdigit() for ch in text):
+    if not _has_digit(text):
         return text
     spans = [(c.offset, c.offset + len(c.text)) for c in syntax.find_citations(text) if c.form != "label"]
     if not spans:
@@ -265,6 +394,15 @@ def _mask_citations(text: str) -> str:
             pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def _has_digit(text: str) -> bool:
+    """any(ch.isdigit() for ch in text), in C: \\d finds the decimal digits, and only text beyond ASCII
+    can hold the other digits (superscripts and the like) that need the slow look."""
+    return _DIGIT.search(text) is not None or (not text.isascii() and any(map(str.isdigit, text)))
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _mask_links(text: str) -> str:
@@ -288,7 +426,10 @@ class Suggestion:
 
 def suggested_links(wiki: Wiki, per_page: int = 3) -> list[Suggestion]:
     """Graph evidence for typed links that are missing, ranked by strength of evidence."""
-    out = list(_missing_inverses(wiki)) + list(_shared_sources(wiki)) + list(_common_neighbours(wiki))
+    adjacency = dict(wiki.graph.adjacency())  # node -> {neighbour: {link type: data}}: raw dicts, no views
+    fits = _LinkTypes(wiki)
+    out = (list(_missing_inverses(wiki, adjacency)) + list(_shared_sources(wiki, adjacency, fits))
+           + list(_common_neighbours(adjacency, fits)))
     best: dict[tuple[str, str], Suggestion] = {}
     for s in out:
         key = (s.page, s.target)
@@ -303,72 +444,102 @@ def suggested_links(wiki: Wiki, per_page: int = 3) -> list[Suggestion]:
     return sorted(ranked, key=lambda s: (-s.score, s.page, s.target))
 
 
-def _link_type_between(wiki: Wiki, a: str, b: str) -> str | None:
-    """The section link type that fits a page of a's type pointing at one of b's type; symmetric first."""
-    ta, tb = wiki.pages[a].type, wiki.pages[b].type
-    fits = [lt for lt in wiki.config.links.values()
-            if lt.name not in ("mentions", "cites") and (lt.from_types is None or ta in lt.from_types)
-            and (lt.to_types is None or tb in lt.to_types) and (lt.section or lt.field)]
-    fits.sort(key=lambda lt: (not lt.symmetric, lt.acyclic, lt.name))
-    return fits[0].name if fits else None
+class _LinkTypes:
+    """The section link type that fits a page of a's type pointing at one of b's type; symmetric first.
+
+    Worked out once per pair of page types, not once per pair of pages."""
+
+    def __init__(self, wiki: Wiki):
+        self.wiki = wiki
+        self.known: dict[tuple[str, str], str | None] = {}
+
+    def between(self, a: str, b: str) -> str | None:
+        types = (self.wiki.pages[a].type, self.wiki.pages[b].type)
+        if types not in self.known:
+            self.known[types] = self._fitting(*types)
+        return self.known[types]
+
+    def _fitting(self, ta: str, tb: str) -> str | None:
+        fits = [lt for lt in self.wiki.config.links.values()
+                if lt.name not in ("mentions", "cites") and (lt.from_types is None or ta in lt.from_types)
+                and (lt.to_types is None or tb in lt.to_types) and (lt.section or lt.field)]
+        fits.sort(key=lambda lt: (not lt.symmetric, lt.acyclic, lt.name))
+        return fits[0].name if fits else None
 
 
-def _linked(wiki: Wiki, a: str, b: str) -> bool:
-    return wiki.graph.has_edge(a, b) or wiki.graph.has_edge(b, a)
+def _linked(adjacency: dict, a: str, b: str) -> bool:
+    return b in adjacency[a] or a in adjacency[b]
 
 
-def _missing_inverses(wiki: Wiki) -> Iterable[Suggestion]:
-    for u, v, k in wiki.graph.edges(keys=True):
-        lt = wiki.config.links.get(k)
-        if lt and lt.symmetric and not wiki.graph.has_edge(v, u, key=k) and \
-                (lt.from_types is None or wiki.pages[v].type in lt.from_types):
-            yield Suggestion(v, u, k, f"{u} lists it as `{k}`, and `{k}` goes both ways", "missing-inverse", 10.0)
+def _missing_inverses(wiki: Wiki, adjacency: dict) -> Iterable[Suggestion]:
+    symmetric = {name: lt for name, lt in wiki.config.links.items() if lt.symmetric}
+    for u, around in adjacency.items():
+        for v, keys in around.items():
+            if symmetric.keys().isdisjoint(keys):
+                continue
+            back = adjacency[v].get(u, ())
+            for k in keys:
+                lt = symmetric.get(k)
+                if lt and k not in back and (lt.from_types is None or wiki.pages[v].type in lt.from_types):
+                    yield Suggestion(v, u, k, f"{u} lists it as `{k}`, and `{k}` goes both ways",
+                                     "missing-inverse", 10.0)
 
 
-def _shared_sources(wiki: Wiki, minimum: int = 2) -> Iterable[Suggestion]:
-    citers: dict[str, list[str]] = defaultdict(list)
-    for u, v, k in wiki.graph.edges(keys=True):
-        if k == "cites" and wiki.pages[u].type != "source":
-            citers[v].append(u)
-    shared: Counter = Counter()
-    for source, pages in citers.items():
-        pages = sorted(set(pages))
-        if len(pages) > HUB_DEGREE:
+def _pair_counts(groups: Iterable[list[str]]) -> Counter:
+    """How many groups each pair of members (a < b) shares; the pairs are made and counted in C."""
+    counts: Counter = Counter()
+    for members in groups:
+        counts.update(itertools.combinations(members, 2))
+    return counts
+
+
+def _shared_sources(wiki: Wiki, adjacency: dict, fits: _LinkTypes, minimum: int = 2) -> Iterable[Suggestion]:
+    citers: dict[str, set[str]] = defaultdict(set)
+    for u, around in adjacency.items():
+        if wiki.pages[u].type != "source":
+            for v, keys in around.items():
+                if "cites" in keys:
+                    citers[v].add(u)
+    groups = (sorted(pages) for pages in citers.values() if len(pages) <= HUB_DEGREE)
+    for (a, b), count in _pair_counts(groups).items():
+        if count < minimum or _linked(adjacency, a, b):
             continue
-        for i, a in enumerate(pages):
-            for b in pages[i + 1:]:
-                shared[(a, b)] += 1
-    for (a, b), count in shared.items():
-        if count < minimum or _linked(wiki, a, b):
-            continue
-        link_type = _link_type_between(wiki, a, b)
+        link_type = fits.between(a, b)
         if link_type:
             yield Suggestion(a, b, link_type, f"both cite {count} of the same sources", "shared-sources",
                              2.0 + count)
 
 
-def _common_neighbours(wiki: Wiki, threshold: float = 2.5) -> Iterable[Suggestion]:
-    """Adamic-Adar over typed links: pairs at distance two that share many rare neighbours."""
-    und: dict[str, set[str]] = defaultdict(set)
-    for u, v, k in wiki.graph.edges(keys=True):
-        if k not in ("mentions", "cites") and u != v:
-            und[u].add(v)
-            und[v].add(u)
-    scores: dict[tuple[str, str], float] = defaultdict(float)
-    common: Counter = Counter()
-    for middle, around in und.items():
-        if len(around) < 2 or len(around) > HUB_DEGREE:
+def _common_neighbours(adjacency: dict, fits: _LinkTypes, threshold: float = 2.5,
+                       minimum: int = 3) -> Iterable[Suggestion]:
+    """Adamic-Adar over typed links: pairs at distance two that share many rare neighbours.
+
+    Pairs are counted first; the score is summed only for the few with `minimum` neighbours in
+    common, over those neighbours in the order the full sum would meet them (the same float)."""
+    und = _typed_neighbours(adjacency)
+    weight = {m: 1 / math.log(len(around)) for m, around in und.items() if 2 <= len(around) <= HUB_DEGREE}
+    counts = _pair_counts(sorted(und[m]) for m in weight)
+    order = {m: i for i, m in enumerate(und)}
+    for (a, b), common in counts.items():
+        if common < minimum:
             continue
-        weight = 1 / math.log(len(around))
-        ordered = sorted(around)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1:]:
-                scores[(a, b)] += weight
-                common[(a, b)] += 1
-    for (a, b), score in scores.items():
-        if score < threshold or common[(a, b)] < 3 or _linked(wiki, a, b):
+        score = 0.0
+        for m in sorted(und[a] & und[b] & weight.keys(), key=order.__getitem__):
+            score += weight[m]
+        if score < threshold or _linked(adjacency, a, b):
             continue
-        link_type = _link_type_between(wiki, a, b)
+        link_type = fits.between(a, b)
         if link_type:
-            yield Suggestion(a, b, link_type, f"{common[(a, b)]} neighbours in common (Adamic-Adar {score:.1f})",
+            yield Suggestion(a, b, link_type, f"{common} neighbours in common (Adamic-Adar {score:.1f})",
                              "common-neighbours", round(score, 2))
+
+
+def _typed_neighbours(adjacency: dict) -> dict[str, set[str]]:
+    """Each page's neighbours through typed links, either way, in the order the links are met."""
+    und: dict[str, set[str]] = defaultdict(set)
+    for u, around in adjacency.items():
+        for v, keys in around.items():
+            if u != v and len(keys) > ("mentions" in keys) + ("cites" in keys):  # a typed link among them
+                und[u].add(v)
+                und[v].add(u)
+    return und
