@@ -2,11 +2,21 @@
 links on) on the synthetic corpus (not a timed test).
 
     .venv/bin/python bench/bench_graph.py [N ...]      (default: 1000 10000)
+
+Prints the whole commands (best of 3 wall times, peak memory), then, in process on a wiki
+loaded once, the stages these commands and `kgwiki cite --check` add to reading, parsing and
+resolving: unlinked mentions, suggested links, the statistics and the citation backfill's plan
+(best of 3 each, the garbage collector paused as in `check`). Stage times are steadier than
+wall times on a shared machine, and they are what this part of kgwiki controls.
 """
 
+import gc
 import sys
+import time
 
-from common import best_of, corpus, kgwiki
+from common import REPO, best_of, corpus, kgwiki
+
+sys.path.insert(0, str(REPO))
 
 
 def main() -> None:
@@ -17,6 +27,34 @@ def main() -> None:
         stats = best_of(3, kgwiki("graph", "--root", root, "stats", "--format", "json"))
         suggest = best_of(3, kgwiki("check", "--root", root, "--suggest", "--format", "json"))
         print(f"{n:>7} {stats['wall']:>14.2f} {suggest['wall']:>18.2f} {max(stats['peak_mb'], suggest['peak_mb']):>8.0f}")
+    print(f"\n{'pages':>7} {'mentions s':>11} {'suggestions s':>14} {'stats s':>8} {'cite plan s':>12}  (in process)")
+    for n in sizes:
+        times = stage_times(corpus(n))
+        print(f"{n:>7} {times['mentions']:>11.3f} {times['suggestions']:>14.3f} {times['stats']:>8.3f} "
+              f"{times['cite plan']:>12.3f}")
+
+
+def stage_times(root) -> dict[str, float]:
+    from kgwiki import analysis, cite
+    from kgwiki.pipeline import load_wiki
+
+    wiki = load_wiki(root)
+    stages = {"mentions": analysis.unlinked_mentions, "suggestions": analysis.suggested_links,
+              "stats": analysis.stats, "cite plan": cite.plan}
+    gc.disable()
+    try:
+        return {name: best_time(lambda: stage(wiki)) for name, stage in stages.items()}
+    finally:
+        gc.enable()
+
+
+def best_time(call, times: int = 3) -> float:
+    best = float("inf")
+    for _ in range(times):
+        start = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 if __name__ == "__main__":
