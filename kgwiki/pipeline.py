@@ -74,9 +74,9 @@ def check(root: Path, config: Config | None = None, jobs: int | None = None, sug
     (only in a wiki with a wiki.toml: a bare folder of notes gets no build/ folder)."""
     timings: dict[str, float] = {}
     config = config or load_config(root)
-    store = _page_cache(config) if cache and (config.root / "wiki.toml").is_file() else None
-    with no_gc():
+    with no_gc():  # also while the cache loads: collections during unpickling cost 5x the unpickling
         with _timed(timings, "read+parse"):
+            store = _page_cache(config) if cache and (config.root / "wiki.toml").is_file() else None
             parsed, attachments = read_and_parse_files(config, jobs, store)
         saved = store.save(store.fresh) if store else None  # written meanwhile, where the system can fork
         result = _resolve_and_validate(config, parsed, timings, suggestions, attachments)
