@@ -487,10 +487,7 @@ def _missing_inverses(wiki: Wiki, adjacency: dict) -> Iterable[Suggestion]:
 
 def _pair_counts(groups: Iterable[list[str]]) -> Counter:
     """How many groups each pair of members (a < b) shares; the pairs are made and counted in C."""
-    counts: Counter = Counter()
-    for members in groups:
-        counts.update(itertools.combinations(members, 2))
-    return counts
+    return Counter(itertools.chain.from_iterable(itertools.combinations(members, 2) for members in groups))
 
 
 def _shared_sources(wiki: Wiki, adjacency: dict, fits: _LinkTypes, minimum: int = 2) -> Iterable[Suggestion]:
