@@ -57,23 +57,33 @@ def stats(wiki: Wiki, top: int = 10) -> Stats:
     if not nodes:
         return Stats(pages_by_type, links_by_type, components, orphans, [], [], True, [])
     ranks = ig.pagerank(directed=True)
-    exact = len(nodes) <= EXACT_BETWEENNESS_LIMIT
     undirected = ig.as_undirected(mode="collapse")
-    if exact:
-        between = undirected.betweenness(directed=False)
-    else:  # Brandes from a seeded sample of sources, scaled up: an estimate, stable run to run
-        sample = random.Random(SEED).sample(range(len(nodes)), BETWEENNESS_SAMPLES)
-        between = [b * len(nodes) / BETWEENNESS_SAMPLES for b in undirected.betweenness(directed=False, sources=sample)]
-    norm = (len(nodes) - 1) * (len(nodes) - 2) / 2 or 1
+    between, exact = _betweenness(undirected)
+    return Stats(pages_by_type, links_by_type, components, orphans, _top(nodes, ranks, top),
+                 _top(nodes, between, top), exact, _clusters(undirected, nodes, ranks))
+
+
+def _betweenness(undirected) -> tuple[list[float], bool]:
+    """Normalised betweenness of each vertex, and whether it is exact."""
+    n = undirected.vcount()
+    norm = (n - 1) * (n - 2) / 2 or 1
+    if n <= EXACT_BETWEENNESS_LIMIT:
+        return [b / norm for b in undirected.betweenness(directed=False)], True
+    # Brandes from a seeded sample of sources, scaled up: an estimate, stable run to run
+    sample = random.Random(SEED).sample(range(n), BETWEENNESS_SAMPLES)
+    return [b * n / BETWEENNESS_SAMPLES / norm for b in undirected.betweenness(directed=False, sources=sample)], False
+
+
+def _top(nodes: list[str], scores: list[float], top: int) -> list[tuple[str, float]]:
+    return heapq.nsmallest(top, zip(nodes, scores), key=lambda t: (-t[1], t[0]))  # = sorted(...)[:top]
+
+
+def _clusters(undirected, nodes: list[str], ranks: list[float]) -> list[tuple[int, str, list[str]]]:
     clusters = []
     for members in _communities(undirected):
         center = max(members, key=lambda i: (ranks[i], nodes[i]))
         clusters.append((len(members), nodes[center], sorted(nodes[i] for i in members)))
-    clusters.sort(key=lambda c: (-c[0], c[1]))
-    by_rank = heapq.nsmallest(top, ((n, ranks[i]) for i, n in enumerate(nodes)), key=lambda t: (-t[1], t[0]))
-    by_between = heapq.nsmallest(top, ((n, between[i] / norm) for i, n in enumerate(nodes)),
-                                 key=lambda t: (-t[1], t[0]))
-    return Stats(pages_by_type, links_by_type, components, orphans, by_rank, by_between, exact, clusters)
+    return sorted(clusters, key=lambda c: (-c[0], c[1]))
 
 
 def _communities(undirected):
