@@ -48,7 +48,9 @@ def pagerank(wiki: Wiki) -> dict[str, float]:
         return {}
     simple = nx.DiGraph()
     simple.add_nodes_from(wiki.graph.nodes)
-    simple.add_edges_from(wiki.graph.edges())
+    # one edge per linked pair, from networkx's adjacency: the same edges in the same order as
+    # graph.edges() gives (so the same floats), without a tuple per link
+    simple.add_edges_from((u, v) for u, targets in wiki.graph._succ.items() for v in targets)
     try:
         return nx.pagerank(simple, alpha=0.85, tol=1e-8)
     except nx.PowerIterationFailedConvergence:  # pragma: no cover - tiny pathological graphs

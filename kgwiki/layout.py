@@ -72,17 +72,21 @@ def neighbourhood(graph: nx.MultiDiGraph, center: str, cap: int = 40, small: int
     A hub can have thousands of neighbours, so the first ring keeps the `cap` most strongly tied
     (typed links in both directions first, then outgoing links, then backlinks).
     """
+    # networkx's own dicts ({u: {v: {key: data}}} both ways, and node data): this runs for every
+    # page, over every neighbour of hubs, and networkx's views cost several times more
+    succ, pred, data = graph._succ, graph._pred, graph._node
+
     def around(node: str) -> set[str]:
-        return set(graph.successors(node)) | set(graph.predecessors(node))
+        return succ[node].keys() | pred[node].keys()
 
     def tie(node: str) -> tuple:
-        out = graph.get_edge_data(center, node, default={})
-        back = graph.get_edge_data(node, center, default={})
+        out = succ[center].get(node, {})
+        back = pred[center].get(node, {})
         typed = any(k not in ("mentions", "cites") for k in (*out, *back))
-        return (not typed, not out, graph.nodes[node].get("type", ""), node)
+        return (not typed, not out, data[node].get("type", ""), node)
 
     first = sorted(sorted(around(center) - {center}, key=tie)[:cap],
-                   key=lambda n: (graph.nodes[n].get("type", ""), n))
+                   key=lambda n: (data[n].get("type", ""), n))
     rings = [first]
     if len(first) < small:
         seen = {center, *first}

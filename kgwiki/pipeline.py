@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import functools
 import gc
 import hashlib
 import os
@@ -237,24 +238,34 @@ def build(root: Path, out: Path | None = None, jobs: int | None = None, strict: 
         result = _resolve_and_validate(config, [r for _, r in parsed], timings, attachments=read.attachments)
         if strict and any(d.severity in ("error", "warning") for d in result.diagnostics):
             return BuildResult(site_dir, build_dir, result.diagnostics, result.summary(), timings, result)
-        with _timed(timings, "render"):
-            previous = _previous_pages(cache.manifest, site_dir) if incremental else None
-            # the artefacts are made while worker processes render the pages
-            site = render.render_site(result.wiki, result.diagnostics, jobs, previous=previous, progress=progress,
-                                      meanwhile=lambda: _artefacts(result))
-            artefacts = site.meanwhile
-        with _timed(timings, "write"):
-            write.write_tree(site_dir, site.files)
-            write.write_files(build_dir, artefacts)
-            cache.save({key: r for key, r in parsed if key is not None}, {
-                "fingerprint": fingerprint,
-                "outputs": {path: len(data) for path, data in site.files.items()},
-                "keys": site.keys,
-                "hashes": {path: hashlib.sha1(site.files[path]).hexdigest() for path in site.keys},
-                "report": {"diagnostics": [d.to_dict() for d in result.diagnostics], "summary": result.summary()},
-            })
+        staged = write.StagedTree(site_dir, background=True)
+        with staged as staging:  # swapped in for site_dir at the end of the block
+            with _timed(timings, "render"):
+                previous = _previous_pages(cache.manifest, site_dir) if incremental else None
+                # worker processes write their pages into the staging folder as they go, while this
+                # one makes the listings, assets and artefacts
+                site = render.render_site(result.wiki, result.diagnostics, jobs, previous=previous,
+                                          progress=progress, meanwhile=lambda: _artefacts(result),
+                                          sink=functools.partial(write.write_into, staging))
+                artefacts = site.meanwhile
+            with _timed(timings, "write"):
+                write.write_into(staging, site.files)
+        try:
+            with _timed(timings, "save"):  # build/: artefacts and the cache, as the previous site is deleted
+                write.write_files(build_dir, artefacts)
+                cache.save({key: r for key, r in parsed if key is not None}, {
+                    "fingerprint": fingerprint,
+                    "outputs": {**{path: size for path, (size, _) in site.stored.items()},
+                                **{path: len(data) for path, data in site.files.items()}},
+                    "keys": site.keys,
+                    "hashes": {path: sha1 for path, (_, sha1) in site.stored.items()},
+                    "report": {"diagnostics": [d.to_dict() for d in result.diagnostics], "summary": result.summary()},
+                })
+        finally:
+            staged.wait()
     return BuildResult(site_dir, build_dir, result.diagnostics, result.summary(), timings, result,
-                       len(site.files), sum(len(b) for b in site.files.values()),
+                       len(site.files) + len(site.stored),
+                       sum(len(b) for b in site.files.values()) + sum(size for size, _ in site.stored.values()),
                        len(site.keys) - site.reused, site.reused)
 
 

@@ -6,6 +6,7 @@ parallel worker processes on large wikis; the output is the same either way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -14,7 +15,7 @@ import os
 import re
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -61,10 +62,12 @@ def relative(from_path: str, to_path: str) -> str:
     return "../" * from_path.count("/") + to_path
 
 
+@functools.lru_cache(maxsize=4096)  # asked for on every page
 def tag_url(tag: str) -> str:
     return f"tags/{syntax.slugify_stem(tag)}.html"
 
 
+@functools.lru_cache(maxsize=256)
 def type_url(type_name: str) -> str:
     return f"types/{syntax.slugify_stem(type_name)}.html"
 
@@ -80,12 +83,17 @@ class SiteContext:
     wiki: Wiki
     diagnostics: list[Diagnostic]
     urls: dict[str, str]
-    ranks: dict[str, float]
     types: dict[str, dict[str, str]]
     links: dict[str, dict[str, Any]]
     requires: nx.DiGraph
     used_types: list[str]
     signature: str = ""  # digest of everything every page depends on: version, theme, settings
+
+    @functools.cached_property
+    def ranks(self) -> dict[str, float]:
+        """PageRank: only the listings and the explorer use it, so it is worked out once the page
+        workers are running, not before."""
+        return indexes.pagerank(self.wiki)
 
 
 class Renderer:
@@ -363,14 +371,16 @@ class Renderer:
                 entry["current"] = True
             nodes.append(entry)
         edges, others = [], []
+        succ = wiki.graph._succ  # networkx's adjacency {u: {v: {key: data}}}: its edge views cost ~1 µs an edge
         for u in sorted(included):
-            for _, v, key in wiki.graph.out_edges(u, keys=True):
+            for v, keys in succ[u].items():
                 if v not in included:
                     continue
-                if u == slug or v == slug:
-                    edges.append({"from": u, "to": v, "type": key})
-                elif key not in ("mentions", "cites"):
-                    others.append({"from": u, "to": v, "type": key})
+                for key in keys:
+                    if u == slug or v == slug:
+                        edges.append({"from": u, "to": v, "type": key})
+                    elif key not in ("mentions", "cites"):
+                        others.append({"from": u, "to": v, "type": key})
         # Among the neighbours, a few typed links show the local structure; all of them would be a hairball.
         edges.extend(others[:MAP_OTHER_EDGES])
         edges.sort(key=lambda e: (e["from"], e["to"], e["type"]))
@@ -532,32 +542,47 @@ class Renderer:
 
 @dataclass
 class RenderedSite:
-    files: dict[str, bytes]
+    files: dict[str, bytes]  # every file, but the pages handed to render_site's `sink`
     keys: dict[str, str]  # page path -> render key
     reused: int = 0  # pages whose previous output was still right
     renderer: "Renderer | None" = None
     meanwhile: Any = None  # what render_site's `meanwhile` returned
+    stored: dict[str, tuple[int, str]] = field(default_factory=dict)  # page handed to `sink` -> (size, sha1)
 
 
-_WORKER: tuple[Renderer, dict | None] | None = None
+Sink = Callable[[dict[str, bytes]], None]
+_WORKER: tuple[Renderer, dict | None, Sink | None] | None = None
 
 
-def _render_chunk(slugs: list[str]) -> list[tuple[str, bytes, str]]:
+def _render_chunk(slugs: list[str]) -> list[tuple]:
     assert _WORKER is not None
-    renderer, previous = _WORKER
-    return [renderer.render_page(s, previous) for s in slugs]
+    return _render_pages(slugs, *_WORKER)
+
+
+def _render_pages(slugs: list[str], renderer: Renderer, previous: dict | None, sink: Sink | None) -> list[tuple]:
+    """(path, render key, HTML, None) of each page; with a `sink`, the HTML goes to it and
+    (path, render key, None, (size, sha1)) comes back instead."""
+    pages = [renderer.render_page(s, previous) for s in slugs]
+    if sink is None:
+        return [(path, key, data, None) for path, data, key in pages]
+    sink({path: data for path, data, _ in pages})
+    return [(path, key, None, (len(data), hashlib.sha1(data).hexdigest())) for path, data, key in pages]
 
 
 def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = None,
                 previous: dict[str, tuple[str, bytes]] | None = None, slugs: Iterable[str] | None = None,
-                progress=None, pages_only: bool = False, meanwhile: Callable[[], Any] | None = None) -> RenderedSite:
+                progress=None, pages_only: bool = False, meanwhile: Callable[[], Any] | None = None,
+                sink: Sink | None = None) -> RenderedSite:
     """Every file of the site: pages, listings, assets and the data they load.
 
     `previous` maps page paths to (render key, HTML) of an earlier build: pages whose key is
     unchanged are not rendered again. `slugs` limits the pages rendered (listings and assets
     are always made); `progress(done, total)` is called as pages are done. `meanwhile` is more
     work for this process (the build's artefacts), done while worker processes render pages;
-    its result is returned as `RenderedSite.meanwhile`."""
+    its result is returned as `RenderedSite.meanwhile`. `sink`, when given, takes the pages
+    instead of `RenderedSite.files`, a chunk at a time, in whichever process rendered them:
+    the build writes them straight into its staging folder instead of shipping ~20 KB a page
+    back to this process to be written from here."""
     global _WORKER
     ctx = make_context(wiki, diagnostics)
     renderer = Renderer(ctx)
@@ -574,7 +599,7 @@ def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = No
     if jobs > 1 and len(slugs) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
         # Workers are forked after the renderer exists, so they share the wiki without pickling it;
         # this process does the site-wide work in the meantime.
-        _WORKER = (renderer, previous)
+        _WORKER = (renderer, previous, sink)
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 futures = [pool.submit(_render_chunk, chunk) for chunk in chunks]
@@ -592,17 +617,19 @@ def render_site(wiki: Wiki, diagnostics: list[Diagnostic], jobs: int | None = No
     else:
         results = []
         for chunk in chunks:
-            results.append([renderer.render_page(s, previous) for s in chunk])
+            results.append(_render_pages(chunk, renderer, previous, sink))
             count(results[-1])
         other, extra = site_wide()
-    files = {path: data for chunk in results for path, data, _ in chunk}
-    keys = {path: key for chunk in results for path, _, key in chunk}
+    pages = [page for chunk in results for page in chunk]
+    files = {path: data for path, _, data, _ in pages if data is not None}
+    keys = {path: key for path, key, _, _ in pages}
+    stored = {path: digest for path, _, _, digest in pages if digest is not None}
     reused = sum(1 for p, k in keys.items() if previous and p in previous and previous[p][0] == k)
     files.update(other)
     if wiki.config.base_url and not pages_only:
-        files["sitemap.xml"] = sitemap(wiki.config.base_url, sorted(p for p in files if p.endswith(".html")
+        files["sitemap.xml"] = sitemap(wiki.config.base_url, sorted(p for p in [*files, *stored] if p.endswith(".html")
                                                                     and p != "404.html"))
-    return RenderedSite(files, keys, reused, renderer, extra)
+    return RenderedSite(files, keys, reused, renderer, extra, stored)
 
 
 class _Counter:
@@ -623,7 +650,7 @@ class _Counter:
 
 def make_context(wiki: Wiki, diagnostics: list[Diagnostic]) -> SiteContext:
     urls = {slug: url_for(slug) for slug in wiki.pages}
-    ctx = SiteContext(wiki, diagnostics, urls, indexes.pagerank(wiki), indexes.type_styles(wiki),
+    ctx = SiteContext(wiki, diagnostics, urls, indexes.type_styles(wiki),
                       indexes.link_styles(wiki), analysis.links_of_type(wiki, "requires"),
                       sorted({p.type for p in wiki.pages.values()}))
     ctx.signature = site_signature(wiki, ctx)
