@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kgwiki import sources_cited, syntax
@@ -26,16 +26,20 @@ BOM = b"\xef\xbb\xbf"
 @dataclass(frozen=True)
 class Edit:
     """A page's new text in pieces: most plans are only asked whether they are stale (`--check`),
-    so the new bytes are made only when asked for."""
+    so the new bytes, and for a page without a block even its entries, are made only when asked for."""
 
     bom: bytes
     text: str
     newline: str
     span: sources_cited.Span | None  # None: a new section is appended
-    items: tuple[sources_cited.Entry, ...]
+    block: str | None  # what goes between the markers; None: not worked out yet
+    wiki: Wiki = field(repr=False, compare=False)
+    slug: str = ""
 
     def updated(self) -> bytes:
-        block = sources_cited.render_block(self.items, self.newline)
+        block = self.block
+        if block is None:
+            block = sources_cited.render_block(sources_cited.entries(self.wiki, self.slug), self.newline)
         if self.span is not None:
             new_text = self.text[:self.span.start] + block + self.text[self.span.end:]
         else:
@@ -102,15 +106,17 @@ def plan_page(wiki: Wiki, slug: str) -> Plan:
     except sources_cited.MarkerError as exc:
         return Plan(page.path, root, original, problem=str(exc),
                     location=sources_cited.stale_location(page.path, text, exc.offset))
-    items = sources_cited.entries(wiki, slug)
-    if span is None and not items:
-        return Plan(page.path, root, original)
     newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
-    # the new bytes differ from the old exactly when the text between the markers does (or
-    # when a section is appended): a string comparison, nothing encoded
-    if span is not None and text[span.start:span.end] == sources_cited.render_block(items, newline):
+    if span is None:  # a section is added to a page that cites anything: its text can wait
+        if not sources_cited.cites_any(wiki, slug):
+            return Plan(page.path, root, original)
+        return Plan(page.path, root, original, Edit(bom, text, newline, None, None, wiki, slug))
+    # the new bytes differ from the old exactly when the text between the markers does: a string
+    # comparison, nothing encoded
+    block = sources_cited.render_block(sources_cited.entries(wiki, slug), newline)
+    if text[span.start:span.end] == block:
         return Plan(page.path, root, original)
-    return Plan(page.path, root, original, Edit(bom, text, newline, span, tuple(items)))
+    return Plan(page.path, root, original, Edit(bom, text, newline, span, block, wiki, slug))
 
 
 def _read(path: str) -> bytes:
