@@ -226,7 +226,8 @@ def run_cite(args) -> int:
     from kgwiki.pipeline import load_wiki
     from kgwiki.validate import citation_problems
 
-    wiki = load_wiki(resolve_root(args.root))  # the backfill needs resolved citations, not every rule
+    # the backfill needs resolved citations, not every rule; unchanged pages come from the page cache
+    wiki = load_wiki(resolve_root(args.root), cache=True)
     slugs = select_pages(wiki, args.pages) if args.pages else None
     chosen_paths = {wiki.pages[s].path for s in slugs} if slugs is not None else None
     for d in sorted(citation_problems(wiki), key=lambda d: d.sort_key):
@@ -349,7 +350,7 @@ def run_graph(args) -> int:
 
     if not args.question:
         raise UsageError("graph: say stats, neighbors SLUG, path A B, read SLUG or export")
-    wiki = load_wiki(resolve_root(args.root))
+    wiki = load_wiki(resolve_root(args.root), cache=True)
     if args.question == "export":
         data = indexes.EXPORTS[args.export_format](wiki)
         if args.out:
@@ -395,7 +396,7 @@ def run_suggest(args) -> int:
     from kgwiki import analysis
     from kgwiki.pipeline import load_wiki
 
-    wiki = load_wiki(resolve_root(args.root))
+    wiki = load_wiki(resolve_root(args.root), cache=True)
     only = page_slug(wiki, args.page) if args.page else None
     links = [s for s in analysis.suggested_links(wiki) if only in (None, s.page)]
     mentions = [m for m in analysis.unlinked_mentions(wiki) if only in (None, m.page)]

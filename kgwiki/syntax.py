@@ -99,7 +99,7 @@ SOURCES_BLOCK = re.compile(
 
 
 def _blank(match: re.Match) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
+    return _blank_text(match.group(0))
 
 
 def mask_code(text: str, comments: bool = True) -> str:
@@ -110,19 +110,29 @@ def mask_code(text: str, comments: bool = True) -> str:
     never turn them into code or out of it (idempotence)."""
     if "```" in text or "~~~" in text:
         text = _mask_fences(text)
+    original = text
+    blocks = []
     if comments and "<!--" in text:
-        # The generated block is filled with NUL (never in a page: read rejects it) rather than
-        # spaces until inline code is found, so however many lines the backfill writes there,
-        # no blank line appears that would end a code span around it (idempotence).
-        text = SOURCES_BLOCK.sub(_opaque, text)
+        # Until inline code is found, the generated block is one run of NUL (never in a page: read
+        # rejects it), newlines included: whatever the backfill writes between the markers then
+        # never changes what counts as code around them (idempotence). Its newlines come back after.
+        blocks = [m.span() for m in SOURCES_BLOCK.finditer(text)]
+        text = SOURCES_BLOCK.sub(lambda m: "\x00" * len(m.group(0)), text)
         text = HTML_COMMENT.sub(_blank, text)
     if "`" in text:
         text = (INLINE_CODE if comments else INLINE_CODE_ONE_LINE).sub(_blank, text)
-    return text.replace("\x00", " ") if "\x00" in text else text
+    for start, end in blocks:
+        text = text[:start] + _blank_text(original[start:end]) + text[end:]
+    return text
 
 
-def _opaque(match: re.Match) -> str:
-    return re.sub(r"[^\n]", "\x00", match.group(0))
+def _blank_text(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
+
+
+def _closing_fence(fence: str) -> re.Pattern:
+    """What closes a code block opened by `fence` (`\r` allowed: cite reads CRLF pages as they are)."""
+    return re.compile(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}[ \t\r]*$", re.M)
 
 
 def unclosed_fence(text: str) -> str | None:
@@ -133,7 +143,7 @@ def unclosed_fence(text: str) -> str | None:
         if not opening:
             return None
         fence = opening.group("fence")
-        closing = re.compile(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}[ \t]*$", re.M)
+        closing = _closing_fence(fence)
         end_match = closing.search(text, opening.end() + 1)
         if not end_match:
             return fence
@@ -147,7 +157,7 @@ def _mask_fences(text: str) -> str:
         if not opening:
             break
         fence = opening.group("fence")
-        closing = re.compile(rf"^ {{0,3}}{fence[0]}{{{len(fence)},}}[ \t]*$", re.M)
+        closing = _closing_fence(fence)
         end_match = closing.search(text, opening.end() + 1)
         end = end_match.end() if end_match else len(text)
         out.append(text[pos:opening.start()])

@@ -639,3 +639,19 @@ def test_a_page_ending_inside_a_code_block_gets_its_section_after_the_block(tmp_
     assert text.startswith(FM + "(Turner 2021)\n```\nunclosed code\n```\n\n## Sources cited\n")
     second = plan_of(root, "page")
     assert not second.stale and not second.problem
+
+
+@pytest.mark.parametrize("text", [
+    b"(Hubinger et al. 2019)\r\n```",  # CRLF, ending inside a code block the backfill closes
+    b"`---\n" + OPEN.encode() + CLOSE.encode() + b"(Hubinger et al. 2019)`",  # code around the block
+    b"`" + OPEN.encode() + b"\n\n" + CLOSE.encode() + b"(Hubinger et al. 2019)`",
+])
+def test_a_second_backfill_changes_nothing(tmp_path, text):
+    root = wiki_with(tmp_path, {})
+    path = root / "concepts" / "page.md"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(text)
+    backfill(root)
+    once = path.read_bytes()
+    assert [o for o in backfill(root) if o.written] == []
+    assert path.read_bytes() == once
