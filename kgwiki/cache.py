@@ -19,7 +19,7 @@ from typing import Any, Callable
 from kgwiki import __version__
 from kgwiki.model import ParseResult, SourceFile
 from kgwiki.read import Stamp
-from kgwiki.write import atomic_write
+from kgwiki.write import atomic_write, claim_folder
 
 FORMAT = 1  # bump when the cached data's shape changes
 
@@ -177,6 +177,8 @@ class PageCache:
 
     def _write(self, kept: dict[str, tuple[Stamp, ParseResult]]) -> None:
         try:
+            if not claim_folder(self.path.parent.parent):
+                return  # build/ holds someone else's files: leave it alone
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, pickle.dumps((self.settings, kept), protocol=pickle.HIGHEST_PROTOCOL))
         except Exception:  # a read-only checkout, a full disk: checked all the same, without a cache

@@ -131,12 +131,21 @@ def _remove_in_background(folder: Path) -> Callable[[], None]:
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
     """Write each file atomically into `folder`, leaving its other files (e.g. the cache) alone."""
     folder = folder.absolute()
-    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).is_file():
+    if not claim_folder(folder):
         raise WriteError(f"{folder} exists, is not empty and was not made by kgwiki (no {MARKER} file)")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_bytes(MARKER_TEXT)
     for rel, data in files.items():
         atomic_write(folder / safe_relative(rel), data)
+
+
+def claim_folder(folder: Path) -> bool:
+    """Make `folder` (with its marker file) or take it over if empty or already kgwiki's;
+    False, touching nothing, when it holds files kgwiki did not make."""
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).is_file():
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / MARKER).is_file():
+        (folder / MARKER).write_bytes(MARKER_TEXT)
+    return True
 
 
 def _default_mode() -> int:

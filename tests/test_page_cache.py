@@ -120,3 +120,21 @@ def _settings(root):
     from kgwiki.cache import settings_key
 
     return settings_key((root / "wiki.toml").read_bytes())
+
+
+def test_a_build_after_a_check_may_use_the_build_folder(make_wiki):
+    from kgwiki.pipeline import build
+
+    root = make_wiki(PAGES)
+    age(root)
+    check(root, cache=True)
+    assert cached(root)
+    result = build(root)
+    assert result.files and (root / "build" / "graph.json").is_file() and cached(root)
+
+
+def test_a_build_folder_holding_other_files_is_left_alone(make_wiki):
+    root = make_wiki({**PAGES, "build/notes.txt": "mine"})
+    age(root)
+    check(root, cache=True)
+    assert sorted(p.name for p in (root / "build").iterdir()) == ["notes.txt"]
