@@ -122,15 +122,24 @@ def export_rows(wiki: Wiki) -> tuple[list[tuple[str, dict]], list[tuple[str, str
     nodes = []
     for slug in sorted(graph.nodes):
         data = graph.nodes[slug]
-        nodes.append((slug, {"type": data["type"], "title": data["title"], "summary": data["summary"],
-                             "tags": ",".join(data["tags"]), "path": data["path"]}))
+        nodes.append((slug, {"type": data["type"], "title": _xml_safe(data["title"]),
+                             "summary": _xml_safe(data["summary"]), "tags": _xml_safe(",".join(data["tags"])),
+                             "path": _xml_safe(data["path"])}))
     edges = []
     for u, v, k, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
-        attrs = {"link_type": k, "path": data.get("path") or "", "line": data.get("line") or 0}
+        attrs = {"link_type": k, "path": _xml_safe(data.get("path") or ""), "line": data.get("line") or 0}
         if data.get("description"):
-            attrs["description"] = data["description"]
+            attrs["description"] = _xml_safe(data["description"])
         edges.append((u, v, k, attrs))
     return nodes, edges
+
+
+def _xml_safe(value: Any) -> Any:
+    """Text with the characters XML 1.0 cannot hold (a stray control character in a description,
+    a file name) replaced by U+FFFD, so every export stays well-formed and none can fail."""
+    if isinstance(value, str) and _NOT_XML_TEXT.search(value):
+        return _NOT_XML_TEXT.sub("\ufffd", value)
+    return value
 
 
 def export_graph(wiki: Wiki) -> nx.MultiDiGraph:
@@ -166,12 +175,13 @@ GRAPHML_HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<graphml xmlns=\"http:/
 # What lxml refuses to write (networkx's writer then raises): such a graph goes through networkx.
 # NUL is left out: it separates the values escaped in one go, and is counted instead.
 _NOT_XML = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def graph_graphml(wiki: Wiki) -> bytes:
     """GraphML, byte for byte what networkx's writer (lxml) makes of `export_graph`, written as text:
     networkx builds an element per node, edge and value (~4 s at 10,000 pages). Values of other
-    types than the export's strings and integers, or text XML cannot hold, go through networkx."""
+    types than the export's strings and integers go through networkx."""
     nodes, edges = export_rows(wiki)
     keys: dict[tuple[str, str, str], str] = {}  # (scope, name, type) -> key id, numbered as networkx does
     templates: dict[tuple, str] = {}  # (scope, names and types) -> the record with {} for each field
