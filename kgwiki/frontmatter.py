@@ -24,14 +24,16 @@ WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")
 PLAIN_START = re.compile(r"[^\W\d_]")
 
 
-def simple_yaml(text: str) -> dict[str, Any] | None:
-    """The mapping `text` holds, or None when it uses anything beyond the simple subset."""
+def simple_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """(the mapping `text` holds, each key's 0-based line), or None when it uses anything beyond
+    the simple subset."""
     if "\t" in text or not text.replace("\n", "").isprintable():
         return None  # tabs, and characters YAML reads as line breaks (U+0085, U+2028 …)
     data: dict[str, Any] = {}
+    rows: dict[str, int] = {}
     list_key = None  # the key whose block list the next `- item` lines belong to
     indent = None  # of that list's items: a deeper `- ` would continue the item before
-    for line in text.split("\n"):
+    for row, line in enumerate(text.split("\n")):
         if not line.strip():
             continue
         item = LIST_ITEM.fullmatch(line)
@@ -52,6 +54,7 @@ def simple_yaml(text: str) -> dict[str, Any] | None:
             return None
         _close_list(data, list_key)
         key, raw = pair.group(1), pair.group(2)
+        rows.setdefault(key, row)
         list_key, indent = None, None
         if not raw:
             data[key] = []
@@ -62,7 +65,7 @@ def simple_yaml(text: str) -> dict[str, Any] | None:
             return None
         data[key] = value
     _close_list(data, list_key)
-    return data or None
+    return (data, rows) if data else None
 
 
 def _close_list(data: dict[str, Any], key: str | None) -> None:

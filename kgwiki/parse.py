@@ -40,8 +40,7 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
     if split.unterminated:
         report("bad-front-matter", 1, 1, "front matter opened with `---` is never closed",
                "end the front matter with a line holding only `---`")
-    rows = syntax.field_lines(split.front_matter) if split.front_matter else {}
-    meta = _load_front_matter(split, report)
+    meta, rows = _load_front_matter(split, report)
     meta = _check_field_types(meta, split, rows, config, report)
 
     masked = syntax.mask_code(split.body)  # code and comments blanked, offsets kept
@@ -82,12 +81,17 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
 
 # --- front matter --------------------------------------------------------------
 
-def _load_front_matter(split: syntax.Split, report) -> dict[str, Any]:
+def _load_front_matter(split: syntax.Split, report) -> tuple[dict[str, Any], dict[str, int]]:
+    """The fields, and the 0-based line of each in the YAML text."""
     if split.front_matter is None:
-        return {}
+        return {}, {}
     simple = simple_yaml(split.front_matter)
     if simple is not None:
         return simple
+    return _load_yaml(split, report), syntax.field_lines(split.front_matter)
+
+
+def _load_yaml(split: syntax.Split, report) -> dict[str, Any]:
     try:
         data = yaml.load(split.front_matter, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -220,17 +224,20 @@ def _typed_bullets(masked: str, headings, raw_links, config: Config) -> dict[int
     sections = config.section_links()
     if not sections or not raw_links:
         return {}
-    by_offset = {link.offset: link for link in raw_links}
     typed: dict[int, tuple[str, str | None]] = {}
     for i, (_, _, text, end) in enumerate(headings):
         link_type = sections.get(text.casefold())
         if not link_type:
             continue
         stop = headings[i + 1][0] if i + 1 < len(headings) else len(masked)
-        for bullet in syntax.LINK_BULLET.finditer(masked, end, stop):
-            link = by_offset.get(bullet.end())
-            if link is None:
+        for link in raw_links:  # in order of offset
+            if link.offset < end:
                 continue
+            if link.offset >= stop:
+                break
+            line_start = masked.rfind("\n", 0, link.offset) + 1
+            if line_start < end or not syntax.LINK_BULLET_PREFIX.fullmatch(masked, line_start, link.offset):
+                continue  # not the link that opens a bullet
             line_end = masked.find("\n", link.end)
             after = masked[link.end:line_end if line_end >= 0 else len(masked)]
             description = syntax.DESCRIPTION_SEPARATOR.sub("", after, count=1).strip() or None

@@ -382,6 +382,7 @@ def _author_year(m: re.Match, offset: int, text: str, form: str) -> RawCitation:
 HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
 BULLET = re.compile(r"^(?P<indent> ?)[-*+][ \t]+(?P<rest>.*)$")
 LINK_BULLET = re.compile(r"^ ?[-*+][ \t]+(?=!?\[\[)", re.M)
+LINK_BULLET_PREFIX = re.compile(r" ?[-*+][ \t]+")  # what comes before a bullet's first link on its line
 LINK_BULLET_LINE = re.compile(r"^ ?[-*+][ \t]+!?\[\[.*$", re.M)
 DESCRIPTION_SEPARATOR = re.compile(r"^\s*(?:\u2014|\u2013|--|-|:)\s*")
 _INLINE_MARKUP = re.compile(r"[*_`]|!?\[\[(?:[^\]|]*\|)?([^\]]*)\]\]|\[([^\]]*)\]\([^)]*\)")

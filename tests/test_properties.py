@@ -173,4 +173,6 @@ def test_simple_yaml_agrees_with_pyyaml(lines):
     text = "\n".join(lines) + "\n"
     fast = simple_yaml(text)
     if fast is not None:  # it only answers for text it reads exactly as PyYAML does
-        assert fast == yaml.safe_load(text)
+        data, rows = fast
+        assert data == yaml.safe_load(text)
+        assert rows == syntax.field_lines(text)
