@@ -13,12 +13,15 @@ import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
 
+from typing import TYPE_CHECKING
+
 from kgwiki.config import Config, load_config
-from kgwiki.graph import Wiki, build_wiki
 from kgwiki.model import Diagnostic, Location, ParseResult, SourceFile
 from kgwiki.parse import parse_page
 from kgwiki.read import find_files, read_file, read_wiki, unreadable
-from kgwiki.validate import validate
+
+if TYPE_CHECKING:
+    from kgwiki.graph import Wiki
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -92,6 +95,8 @@ def load_wiki(root: Path, config: Config | None = None, jobs: int | None = None,
     config = config or load_config(root)
     with no_gc():
         parsed, attachments = read_and_parse_files(config, jobs, _page_cache(config) if cache else None)
+        from kgwiki.graph import build_wiki
+
         return build_wiki([r.page for r in parsed if r.page], config, attachments)
 
 
@@ -115,7 +120,8 @@ def read_and_parse_files(config: Config, jobs: int | None = None,
             todo.append((rel, abspath))
         else:
             results[rel] = hit
-    results.update(zip((rel for rel, _ in todo), _fan_out(_read_and_parse_chunk, config, todo, jobs)))
+    parsed = _fan_out(_read_and_parse_chunk, config, todo, jobs, meanwhile=_import_later_stages)
+    results.update(zip((rel for rel, _ in todo), parsed))
     if store is not None:
         store.fresh = {rel: (stamp, results[rel]) for rel, _, stamp in found.pages if results[rel].page}
     parsed = [results[rel] for rel, _, _ in found.pages]
@@ -129,6 +135,9 @@ def _wiki_toml(config: Config) -> bytes:
 
 def _resolve_and_validate(config: Config, parsed: list[ParseResult], timings: dict[str, float],
                           suggestions: bool = False, attachments: tuple[str, ...] = ()) -> CheckResult:
+    from kgwiki.graph import build_wiki
+    from kgwiki.validate import validate
+
     with _timed(timings, "graph"):
         wiki = build_wiki([r.page for r in parsed if r.page], config, attachments)
     with _timed(timings, "validate"):
@@ -165,17 +174,28 @@ def parse_sources(config: Config, sources: list[SourceFile], unreadable: list[Pa
     return results + [(None, r) for r in unreadable]
 
 
-def _fan_out(work, config: Config, items: list, jobs: int | None) -> list[ParseResult]:
-    """work(config, chunk) over chunks of `items`, in worker processes when there are enough."""
+def _fan_out(work, config: Config, items: list, jobs: int | None, meanwhile=None) -> list[ParseResult]:
+    """work(config, chunk) over chunks of `items`, in worker processes when there are enough;
+    `meanwhile()` runs here while they work."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(items) < PARALLEL_THRESHOLD:
         return work(config, items)
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     results: list[ParseResult] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for chunk_results in pool.map(work, [config] * len(chunks), chunks):
+        done = pool.map(work, [config] * len(chunks), chunks)
+        if meanwhile:
+            meanwhile()
+        for chunk_results in done:
             results.extend(chunk_results)
     return results
+
+
+def _import_later_stages() -> None:
+    """Import what resolving and validating need (networkx above all, ~0.15 s) while the workers
+    parse: this process is mostly waiting then, and the workers, forked without it, never need it."""
+    import kgwiki.graph  # noqa: F401
+    import kgwiki.validate  # noqa: F401
 
 
 def _parse_chunk(config: Config, sources: list[SourceFile]) -> list[ParseResult]:
