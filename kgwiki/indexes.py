@@ -120,13 +120,14 @@ def export_rows(wiki: Wiki) -> tuple[list[tuple[str, dict]], list[tuple[str, str
     hold lists or None)."""
     graph = wiki.graph
     nodes = []
-    for slug in sorted(graph.nodes):
+    for slug in sorted(graph.nodes):  # slugs are word characters, `.`, `-` and `/`: nothing to replace
         data = graph.nodes[slug]
-        nodes.append((slug, {"type": data["type"], "title": _xml_safe(data["title"]),
+        nodes.append((slug, {"type": _xml_safe(data["type"]), "title": _xml_safe(data["title"]),
                              "summary": _xml_safe(data["summary"]), "tags": _xml_safe(",".join(data["tags"])),
                              "path": _xml_safe(data["path"])}))
     edges = []
     for u, v, k, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
+        k = _xml_safe(k)  # a link type named in wiki.toml may hold anything TOML can escape
         attrs = {"link_type": k, "path": _xml_safe(data.get("path") or ""), "line": data.get("line") or 0}
         if data.get("description"):
             attrs["description"] = _xml_safe(data["description"])
@@ -174,7 +175,6 @@ GRAPHML_HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<graphml xmlns=\"http:/
                 "drawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">")
 # What lxml refuses to write (networkx's writer then raises): such a graph goes through networkx.
 # NUL is left out: it separates the values escaped in one go, and is counted instead.
-_NOT_XML = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -197,8 +197,6 @@ def graph_graphml(wiki: Wiki) -> bytes:
         names.extend(ids)
         values.extend(str(value) for value in attrs.values())
     names, values = _escaped(names, _attr), _escaped(values, _text)
-    if names is None or values is None:
-        return _graphml_by_networkx(wiki)
     out, n, v = [], 0, 0
     for template, (_, ids, attrs) in zip(records, _graphml_records(nodes, edges)):
         out.append(template.format(*names[n:n + len(ids)], *values[v:v + len(attrs)]))
@@ -235,12 +233,9 @@ def _graphml_type(value: Any) -> str | None:
     return None
 
 
-def _escaped(fields: list[str], escape) -> list[str] | None:
-    """Every field escaped with one pass over all of them; None when one holds what XML cannot."""
-    joined = "\0".join(fields)
-    if _NOT_XML.search(joined) or joined.count("\0") != max(len(fields) - 1, 0):
-        return None
-    return escape(joined).split("\0") if fields else []
+def _escaped(fields: list[str], escape) -> list[str]:
+    """Every field escaped with one pass over all of them (export_rows leaves no NUL to split on)."""
+    return escape("\0".join(fields)).split("\0") if fields else []
 
 
 def _text(value: str) -> str:

@@ -92,10 +92,12 @@ def test_text_xml_cannot_hold_is_replaced_not_fatal(wiki):
     u, v, k = next(iter(wiki.graph.edges(keys=True)))
     wiki.graph.nodes[slug]["summary"] = "bell \x07 and NUL \x00"  # a stray control character in a page
     wiki.graph.edges[u, v, k]["description"] = "form feed \x0c"
+    wiki.graph.nodes[slug]["type"] = "odd\x01type"  # YAML's "\x01" escape can put one in a type
     for export in ("graphml", "gexf"):
         root = ET.fromstring(indexes.EXPORTS[export](wiki))  # well-formed
         texts = [e.text for e in root.iter()] + [v for e in root.iter() for v in e.attrib.values()]
         assert "bell \ufffd and NUL \ufffd" in texts and "form feed \ufffd" in texts, export
+        assert "odd\ufffdtype" in texts, export
     assert "bell \ufffd" in indexes.graph_json(wiki).decode()
 
 
