@@ -154,14 +154,14 @@ class PageCache:
         self.hits += 1
         return entry[1]
 
-    def save(self, entries: dict[str, tuple[Stamp, ParseResult]]) -> Callable[[], None]:
-        """Store `entries` (less the racy ones) when they differ from what was loaded; never raises.
+    def save(self) -> Callable[[], None]:
+        """Store `fresh` (less the racy ones) when it differs from what was loaded; never raises.
 
         Pickling 10,000 pages takes ~0.4 s, so where the system can fork, a child process writes
         the file while this one goes on resolving and validating. Returns the function that
         waits until the file is written (or given up on)."""
         now = time.time_ns()
-        kept = {rel: entry for rel, entry in entries.items() if entry[0][1] < now - RACY_NS}
+        kept = {rel: entry for rel, entry in self.fresh.items() if entry[0][1] < now - RACY_NS}
         if kept.keys() == self.entries.keys() and self.hits == len(kept):
             return _nothing  # nothing new to remember
         if not hasattr(os, "fork"):

@@ -82,7 +82,7 @@ def check(root: Path, config: Config | None = None, jobs: int | None = None, sug
         with _timed(timings, "read+parse"):
             store = _page_cache(config) if cache and (config.root / "wiki.toml").is_file() else None
             parsed, attachments = read_and_parse_files(config, jobs, store)
-        saved = store.save(store.fresh) if store else None  # written meanwhile, where the system can fork
+        saved = store.save() if store else None  # written meanwhile, where the system can fork
         result = _resolve_and_validate(config, parsed, timings, suggestions, attachments)
         if saved:
             saved()
