@@ -718,15 +718,21 @@
     return value ? [5, 4] : false;
   }
 
-  /** Tooltip content for a node: a DOM element built with textContent (never an HTML string). */
-  function nodeTooltip(node) {
-    var box = el("div", "graph-tip");
-    var head = el("div", "graph-tip-head");
-    head.appendChild(el("strong", "graph-tip-title", node.label || node.id));
+  /** A node's title, type badge and summary in a box of class `cls` (parts `cls`-head, -title,
+   *  -summary), built with textContent (never an HTML string). */
+  function nodeCard(node, cls) {
+    var box = el("div", cls);
+    var head = el("div", cls + "-head");
+    head.appendChild(el("strong", cls + "-title", node.label || node.id));
     if (node.type) head.appendChild(badge(node.type));
     box.appendChild(head);
-    if (node.summary) box.appendChild(el("p", "graph-tip-summary", node.summary));
+    if (node.summary) box.appendChild(el("p", cls + "-summary", node.summary));
     return box;
+  }
+
+  /** Tooltip content for a node in a graph. */
+  function nodeTooltip(node) {
+    return nodeCard(node, "graph-tip");
   }
 
   function visAvailable() {
@@ -1600,12 +1606,7 @@
       if (!info) return;
       var n = byId.get(id);
       info.textContent = "";
-      var card = el("div", "explorer-card");
-      var head = el("div", "explorer-card-head");
-      head.appendChild(el("strong", "explorer-card-title", n.label || n.id));
-      if (n.type) head.appendChild(badge(n.type));
-      card.appendChild(head);
-      if (n.summary) card.appendChild(el("p", "explorer-card-summary", n.summary));
+      var card = nodeCard(n, "explorer-card");
       if (Array.isArray(n.tags) && n.tags.length) {
         var tags = el("p", "explorer-card-tags");
         n.tags.forEach(function (t) {
