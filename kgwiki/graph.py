@@ -98,10 +98,6 @@ def build_wiki(pages: Iterable[Page], config: Config, attachments: Iterable[str]
     graph = nx.MultiDiGraph()
     graph.add_nodes_from((page.slug, {"type": page.type, "title": page.title, "summary": page.summary,
                                       "tags": page.tags, "path": page.path}) for page in by_slug.values())
-    # Edges are gathered first and added in one call: one add_edge per link costs networkx
-    # several times more. The first link of a kind between two pages is the edge.
-    edges: dict[tuple[str, str, str], dict] = {}
-
     links = []
     for page in by_slug.values():
         for link in page.links:
@@ -109,7 +105,7 @@ def build_wiki(pages: Iterable[Page], config: Config, attachments: Iterable[str]
             links.append(resolution)
             target = resolution.target
             if target is not None and target != page.slug:
-                edges.setdefault((page.slug, target, resolution.link_type), {
+                add_typed_edge(graph, page.slug, target, resolution.link_type, {
                     "description": link.description, "path": link.path, "line": link.line, "label": link.label})
 
     citations = []
@@ -122,27 +118,26 @@ def build_wiki(pages: Iterable[Page], config: Config, attachments: Iterable[str]
             # a year mismatch with a single candidate is that source, cited with the wrong year (a warning)
             linked = outcome == "resolved" or (outcome == "year-mismatch" and len(found) == 1)
             if linked and found[0] != page.slug:
-                edges.setdefault((page.slug, found[0], "cites"), {
+                add_typed_edge(graph, page.slug, found[0], "cites", {
                     "description": None, "path": citation.path, "line": citation.line, "label": None})
-    add_typed_edges(graph, edges)
+    nx._clear_cache(graph)
 
     return Wiki(config, by_slug, sources, graph, tuple(links), tuple(citations), names,
                 duplicates, tuple(names.conflicts()))
 
 
-def add_typed_edges(graph: nx.MultiDiGraph, edges: dict[tuple[str, str, str], dict]) -> None:
-    """graph.add_edges_from(edges), for edges between nodes the graph has and keys it does not.
+def add_typed_edge(graph: nx.MultiDiGraph, u: str, v: str, key: str, data: dict) -> None:
+    """graph.add_edge(u, v, key, **data) between nodes the graph has, unless the edge is there
+    already: the first link of a kind between two pages is the edge.
 
-    networkx spends ~7 µs an edge in add_edges_from (a view object per lookup); this fills the
+    networkx spends ~7 µs an edge in add_edge (a view object per lookup); this fills the
     adjacency dicts its documentation describes directly, in ~1 µs. The tests check the result
-    against add_edges_from."""
-    succ, pred = graph._succ, graph._pred
-    for (u, v, key), data in edges.items():
-        keydict = succ[u].get(v)
-        if keydict is None:
-            keydict = succ[u][v] = pred[v][u] = graph.edge_key_dict_factory()
+    against add_edges_from. Call nx._clear_cache(graph) when done."""
+    keydict = graph._succ[u].get(v)
+    if keydict is None:
+        keydict = graph._succ[u][v] = graph._pred[v][u] = {}
+    if key not in keydict:
         keydict[key] = data
-    nx._clear_cache(graph)
 
 
 # --- slugs and names -------------------------------------------------------------

@@ -7,6 +7,7 @@ alone. Nothing here does I/O. None is ever changed after it is made.
 from __future__ import annotations
 
 import operator
+from itertools import starmap
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, NewType
 
@@ -155,8 +156,37 @@ class Page:
     def __hash__(self) -> int:
         return hash(self.path)
 
+    def __reduce__(self):
+        # Pickled (to and from the parse workers, and in the page cache) as one tuple of plain
+        # values, its headings, links and citations as tuples: half the cost of pickling each
+        # record on its own.
+        return (_unpickle_page, (
+            self.slug, self.path, self.title, self.type, self.meta, self.body, self.body_line,
+            self.aliases, self.tags, self.summary,
+            tuple(map(_heading_values, self.headings)),
+            tuple(map(_link_values, self.links)),
+            tuple(map(_citation_values, self.citations)),
+            self.ignore, self.title_from_meta, self.field_lines))
+
+
+def _values(cls):
+    return operator.attrgetter(*(f.name for f in fields(cls)))
+
+
+_heading_values, _link_values, _citation_values = _values(Heading), _values(Link), _values(Citation)
+
+
+def _unpickle_page(slug, path, title, type, meta, body, body_line, aliases, tags, summary,
+                   headings, links, citations, ignore, title_from_meta, field_lines) -> Page:
+    return Page(slug, path, title, type, meta, body, body_line, aliases, tags, summary,
+                tuple(starmap(Heading, headings)), tuple(starmap(Link, links)),
+                tuple(starmap(Citation, citations)), ignore, title_from_meta, field_lines)
+
 
 @dataclass(frozen=True)
 class ParseResult:
     page: Page | None
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    def __reduce__(self):
+        return (ParseResult, (self.page, self.diagnostics))

@@ -141,8 +141,10 @@ def read_file(abspath: str | Path, rel: str) -> tuple[SourceFile | None, str | N
             return None, "not a regular file"
         if st.st_size > MAX_BYTES:
             return None, f"file is {st.st_size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MB limit"
-        data = os.read(fd, MAX_BYTES + 1)
-        while len(data) <= MAX_BYTES:
+        # One byte more than stat says: a file still growing shows itself, and a read of the
+        # whole limit would allocate 5 MB for every page.
+        data = os.read(fd, min(st.st_size, MAX_BYTES) + 1)
+        while len(data) > st.st_size and len(data) <= MAX_BYTES:
             more = os.read(fd, MAX_BYTES + 1 - len(data))
             if not more:
                 break

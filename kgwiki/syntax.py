@@ -416,12 +416,16 @@ def find_headings(masked: str, original: str | None = None) -> Iterator[tuple[in
 
 @functools.lru_cache(maxsize=1 << 16)
 def normalise_name(name: str) -> str:
-    """How names are compared: case-insensitive, `-`, `_` and spaces alike (as Obsidian does)."""
-    return re.sub(r"[\s_-]+", " ", name.casefold()).strip()
+    """How names are compared: case-insensitive, `-`, `_` and spaces alike (as Obsidian does):
+    each run of them one space, none at the ends. (str.split's whitespace is the regex's `\s`.)"""
+    return " ".join(name.casefold().replace("_", " ").replace("-", " ").split())
+
+
+_NOT_SLUG = re.compile(r"[^\w.-]+")
+_DASHES = re.compile(r"-{2,}")
 
 
 def slugify_stem(stem: str) -> str:
     """A file stem as a URL-safe slug: lower case, spaces and unsafe characters to `-`."""
-    slug = re.sub(r"[^\w.-]+", "-", stem.casefold(), flags=re.U)
-    slug = re.sub(r"-{2,}", "-", slug).strip("-.")
+    slug = _DASHES.sub("-", _NOT_SLUG.sub("-", stem.casefold())).strip("-.")
     return slug or "page"

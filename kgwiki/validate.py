@@ -137,15 +137,18 @@ def duplicate_links(wiki: Wiki) -> Iterator[Diagnostic]:
 
 
 def asymmetric_links(wiki: Wiki) -> Iterator[Diagnostic]:
-    graph = wiki.graph
+    symmetric = {name: lt for name, lt in wiki.config.links.items() if lt.symmetric}
+    if not symmetric:
+        return
+    succ = wiki.graph._succ  # the adjacency dicts themselves: has_edge (a view per call) cost half the rule
     for r in wiki.links:
-        lt = wiki.config.links.get(r.link_type)
-        if not lt or not lt.symmetric or r.target is None or r.target == r.page:
+        lt = symmetric.get(r.link_type)
+        if not lt or r.target is None or r.target == r.page:
             continue
         if (lt.to_types is not None and wiki.pages[r.target].type not in lt.to_types) or \
                 (lt.from_types is not None and wiki.pages[r.page].type not in lt.from_types):
             continue  # already a wrong-link-type error
-        if not graph.has_edge(r.target, r.page, key=lt.name):
+        if lt.name not in succ[r.target].get(r.page, ()):
             target = wiki.pages[r.target]
             where = f"under '{lt.section}'" if lt.section else f"in its `{lt.field}` field"
             yield _diag(wiki, "asymmetric-link", r.link.location,

@@ -176,3 +176,11 @@ def test_simple_yaml_agrees_with_pyyaml(lines):
         data, rows = fast
         assert data == yaml.safe_load(text)
         assert rows == syntax.field_lines(text)
+
+
+@FAST
+@given(name=st.text(st.one_of(any_chars, st.sampled_from(" _-\t\n\u00a0\u2003\x1c\x85")), max_size=20))
+def test_normalise_name_is_the_regex_it_replaces(name):
+    import re
+
+    assert syntax.normalise_name(name) == re.sub(r"[\s_-]+", " ", name.casefold()).strip()
