@@ -111,7 +111,7 @@ class Config:
         return self._section_links
 
     def field_links(self) -> dict[str, str]:
-        """Front-matter field -> link type name."""
+        """Front-matter field -> link type name, in order of field name."""
         return self._field_links
 
     # Asked once a page: worked out once (a frozen dataclass still has a __dict__ to cache in).
@@ -121,7 +121,7 @@ class Config:
 
     @cached_property
     def _field_links(self) -> dict[str, str]:
-        return {lt.field: lt.name for lt in self.links.values() if lt.field}
+        return dict(sorted((lt.field, lt.name) for lt in self.links.values() if lt.field))
 
     def type_for_folder(self, path: str) -> str:
         """The page type whose folder most specifically contains `path`."""

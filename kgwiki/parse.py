@@ -56,7 +56,7 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
     title_from_meta = bool(meta.get("title"))
     title = meta.get("title") or _first_h1(headings) or stem
     page_type = meta.get("type") or config.type_for_folder(source.path)
-    if not source.text.strip():
+    if not source.text or source.text.isspace():
         report("empty-page", 1, None, "the file is empty")
     page = Page(
         slug=Slug(syntax.slugify_stem(stem)),
@@ -137,8 +137,7 @@ def _check_field_types(meta: dict[str, Any], split: syntax.Split, rows: dict[str
     for field in STRING_FIELDS:
         if field in clean and clean[field] is not None and not isinstance(clean[field], str):
             bad(field, "a string", clean[field])
-    link_fields = set(config.field_links())
-    for field in (*STRING_LIST_FIELDS, *sorted(link_fields)):
+    for field in (*STRING_LIST_FIELDS, *config.field_links()):
         if field in clean:
             value = clean[field]
             if isinstance(value, str):
@@ -247,7 +246,7 @@ def _typed_bullets(masked: str, headings, raw_links, config: Config) -> dict[int
 
 def _field_links(path, split: syntax.Split, rows, meta, config: Config, report):
     yaml_text = split.front_matter or ""
-    for field, link_type in sorted(config.field_links().items()):
+    for field, link_type in config.field_links().items():
         for value in meta.get(field, ()):
             target, anchor, label, _ = syntax.parse_link_inner(value.strip().removeprefix("[[").removesuffix("]]"))
             where = syntax.value_position(yaml_text, field, value, rows)

@@ -108,7 +108,8 @@ def mask_code(text: str, comments: bool = True) -> str:
     With `comments=False` only code is blanked, and inline code only within one line: that is
     how the sources markers are found, and what the backfill writes between them can then
     never turn them into code or out of it (idempotence)."""
-    if "```" in text or "~~~" in text:
+    ticks = "`" in text
+    if (ticks and "```" in text) or "~~~" in text:
         text = _mask_fences(text)
     original = text
     blocks = []
@@ -119,7 +120,7 @@ def mask_code(text: str, comments: bool = True) -> str:
         blocks = [m.span() for m in SOURCES_BLOCK.finditer(text)]
         text = SOURCES_BLOCK.sub(lambda m: "\x00" * len(m.group(0)), text)
         text = HTML_COMMENT.sub(_blank, text)
-    if "`" in text:
+    if ticks:
         text = (INLINE_CODE if comments else INLINE_CODE_ONE_LINE).sub(_blank, text)
     for start, end in blocks:
         text = text[:start] + _blank_text(original[start:end]) + text[end:]
@@ -229,9 +230,7 @@ def find_wikilinks(masked: str) -> Iterator[RawLink]:
 
 def find_unclosed(masked: str, links: list[RawLink]) -> Iterator[int]:
     """Offsets of `[[` that open no complete wikilink."""
-    if masked.count("[[") == len(links) and "[[[" not in masked:
-        return  # the common case: each `[[` opens one of the links
-    starts = {link.offset + (1 if link.embed else 0) for link in links}
+    starts = {link.offset + link.embed for link in links}
     for m in OPEN_BRACKETS.finditer(masked):
         if m.start() not in starts and not any(l.offset < m.start() < l.end for l in links):
             yield m.start()

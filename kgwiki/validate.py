@@ -160,7 +160,8 @@ def link_cycles(wiki: Wiki) -> Iterator[Diagnostic]:
     for lt in wiki.config.links.values():
         if not lt.acyclic:
             continue
-        sub = nx.DiGraph((u, v) for u, v, k in wiki.graph.edges(keys=True) if k == lt.name)
+        sub = nx.DiGraph([(u, v) for u, targets in wiki.graph._succ.items()
+                          for v, keys in targets.items() if lt.name in keys])
         for component in sorted(nx.strongly_connected_components(sub), key=min):
             if len(component) < 2:
                 continue
@@ -226,16 +227,18 @@ def required_fields_and_sections(wiki: Wiki) -> Iterator[Diagnostic]:
 
 
 def orphans(wiki: Wiki) -> Iterator[Diagnostic]:
+    pred = wiki.graph._pred
     for slug, page in wiki.pages.items():
         if page.type == "source" or slug == "index":
             continue  # sources have uncited-source; the home page needs no inbound link
-        if not any(u != slug for u in wiki.graph.predecessors(slug)):
+        if not any(u != slug for u in pred[slug]):
             yield _diag(wiki, "orphan-page", Location(page.path), "no other page links to this page")
 
 
 def uncited_sources(wiki: Wiki) -> Iterator[Diagnostic]:
+    pred = wiki.graph._pred
     for slug in wiki.sources:
-        if not any(k == "cites" for _, _, k in wiki.graph.in_edges(slug, keys=True)):
+        if not any("cites" in keys for keys in pred[slug].values()):
             yield _diag(wiki, "uncited-source", Location(wiki.pages[slug].path), "no page cites this source")
 
 
