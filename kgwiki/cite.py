@@ -106,7 +106,7 @@ def plan_page(wiki: Wiki, slug: str) -> Plan:
     except sources_cited.MarkerError as exc:
         return Plan(page.path, root, original, problem=str(exc),
                     location=sources_cited.stale_location(page.path, text, exc.offset))
-    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
+    newline = "\n" if "\r" not in text else "\r\n" if "\r\n" in text else "\r" if "\n" not in text else "\n"
     if span is None:  # a section is added to a page that cites anything: its text can wait
         if not sources_cited.cites_any(wiki, slug):
             return Plan(page.path, root, original)
@@ -123,8 +123,12 @@ def _read(path: str) -> bytes:
     """A file's bytes; os.read costs a third of Path.read_bytes, which counts over 10,000 pages."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        chunks = [os.read(fd, os.fstat(fd).st_size + 1)]
-        while chunks[-1]:  # to the end, should the file have grown since fstat
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]
+        while chunks[-1]:  # to the end: the file has grown since fstat
             chunks.append(os.read(fd, 1 << 16))
         return b"".join(chunks)
     finally:

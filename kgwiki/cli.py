@@ -228,12 +228,12 @@ def run_build(args) -> int:
 
 
 def run_cite(args) -> int:
-    from kgwiki import cite
     from kgwiki.pipeline import load_wiki
-    from kgwiki.validate import citation_problems
 
     # the backfill needs resolved citations, not every rule; unchanged pages come from the page cache
     wiki = load_wiki(resolve_root(args.root), cache=True)
+    from kgwiki import cite  # imported after: load_wiki imports networkx while the files are parsed
+    from kgwiki.validate import citation_problems
     slugs = select_pages(wiki, args.pages) if args.pages else None
     chosen_paths = {wiki.pages[s].path for s in slugs} if slugs is not None else None
     for d in sorted(citation_problems(wiki), key=lambda d: d.sort_key):

@@ -99,31 +99,36 @@ def build_wiki(pages: Iterable[Page], config: Config, attachments: Iterable[str]
     graph.add_nodes_from((page.slug, {"type": page.type, "title": page.title, "summary": page.summary,
                                       "tags": page.tags, "path": page.path}) for page in by_slug.values())
     links = []
+    by_page = {slug: ([], []) for slug in by_slug}  # what Wiki.links_of and citations_of answer
     for page in by_slug.values():
+        page_links = by_page[page.slug][0]
         for link in page.links:
             resolution = resolve_link(page, link, names, by_slug, config)
-            links.append(resolution)
+            page_links.append(resolution)
             target = resolution.target
             if target is not None and target != page.slug:
                 add_typed_edge(graph, page.slug, target, resolution.link_type, {
                     "description": link.description, "path": link.path, "line": link.line, "label": link.label})
+        links += page_links
 
     citations = []
     for page in by_slug.values():
+        page_citations = by_page[page.slug][1]
         for citation in page.citations:
             outcome, found = citation_index.resolve(citation)
             if outcome is None:
                 continue  # a parenthetical that is just prose
-            citations.append(CitationResolution(page.slug, citation, outcome, found))
+            page_citations.append(CitationResolution(page.slug, citation, outcome, found))
             # a year mismatch with a single candidate is that source, cited with the wrong year (a warning)
             linked = outcome == "resolved" or (outcome == "year-mismatch" and len(found) == 1)
             if linked and found[0] != page.slug:
                 add_typed_edge(graph, page.slug, found[0], "cites", {
                     "description": None, "path": citation.path, "line": citation.line, "label": None})
+        citations += page_citations
     nx._clear_cache(graph)
 
     return Wiki(config, by_slug, sources, graph, tuple(links), tuple(citations), names,
-                duplicates, tuple(names.conflicts()))
+                duplicates, tuple(names.conflicts()), by_page)
 
 
 def add_typed_edge(graph: nx.MultiDiGraph, u: str, v: str, key: str, data: dict) -> None:
