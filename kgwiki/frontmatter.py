@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*?))? *")
-LIST_ITEM = re.compile(r" *- +(.*?) *")
+# Values are taken whole and their trailing spaces stripped after: a lazy `(.*?) *` would try
+# to end the match at every character.
+KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
+LIST_ITEM = re.compile(r" *- +(.*)")
 # YAML 1.1 reads these plain words as booleans or null (PyYAML's resolver).
 SPECIAL_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
                           "null Null NULL".split())
@@ -22,6 +24,7 @@ WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")
 # A plain scalar kept as a string: starts with a letter; no `: `, ` #` or trailing `:`
 # (those end or comment the value); no YAML line breaks or other unprintable characters.
 PLAIN_START = re.compile(r"[^\W\d_]")
+FLOW_INDICATOR = re.compile(r"[,\[\]{}]")
 
 
 def simple_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -36,12 +39,12 @@ def simple_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     for row, line in enumerate(text.split("\n")):
         if not line.strip():
             continue
-        item = LIST_ITEM.fullmatch(line)
+        item = LIST_ITEM.fullmatch(line) if line[0] in " -" else None
         if item:
             depth = len(line) - len(line.lstrip(" "))
             if list_key is None or indent not in (None, depth):
                 return None
-            value = _scalar(item.group(1), flow=False)
+            value = _scalar(item.group(1).rstrip(" "), flow=False)
             if value is _NOT_SIMPLE:
                 return None
             data[list_key].append(value)
@@ -53,7 +56,7 @@ def simple_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
         if not pair or pair.group(1) in SPECIAL_WORDS:
             return None
         _close_list(data, list_key)
-        key, raw = pair.group(1), pair.group(2)
+        key, raw = pair.group(1), (pair.group(2) or "").rstrip(" ")
         rows.setdefault(key, row)
         list_key, indent = None, None
         if not raw:
@@ -104,6 +107,6 @@ def _scalar(raw: str, flow: bool) -> Any:
     if WHOLE_NUMBER.fullmatch(raw):
         return int(raw)
     if (not PLAIN_START.match(raw) or raw in SPECIAL_WORDS or ": " in raw or " #" in raw
-            or raw.endswith(":") or (flow and any(c in raw for c in ",[]{}"))):
+            or raw.endswith(":") or (flow and FLOW_INDICATOR.search(raw))):
         return _NOT_SIMPLE
     return raw

@@ -184,3 +184,15 @@ def test_normalise_name_is_the_regex_it_replaces(name):
     import re
 
     assert syntax.normalise_name(name) == re.sub(r"[\s_-]+", " ", name.casefold()).strip()
+
+
+@FAST
+@given(text=documents(any_chars))
+def test_find_headings_finds_what_a_line_anchored_regex_finds(text):
+    import re
+
+    every_line = re.compile(r"^ {0,3}(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
+    masked = syntax.mask_code(text)
+    expected = [(m.start(), len(m.group("hashes")), syntax.heading_text(m.group("text")), m.end())
+                for m in every_line.finditer(masked)]
+    assert list(syntax.find_headings(masked)) == expected
