@@ -190,7 +190,7 @@ _NEWLINE = re.compile("\n")
 
 WIKILINK = re.compile(
     r"\[\["                      # a `!` just before makes it an embed (rendered as a link card)
-    r"(?P<inner>[^\[\]\n]*?)"   # type::target#anchor|label, on one line
+    r"(?P<inner>[^\[\]\n]*)"    # type::target#anchor|label, on one line (greedy: it stops at `]`)
     r"\]\]")
 OPEN_BRACKETS = re.compile(r"\[\[")
 LINK_TYPE_PREFIX = re.compile(r"^(?P<type>[A-Za-z][\w-]*)::")
@@ -230,6 +230,8 @@ def find_wikilinks(masked: str) -> Iterator[RawLink]:
 
 def find_unclosed(masked: str, links: list[RawLink]) -> Iterator[int]:
     """Offsets of `[[` that open no complete wikilink."""
+    if masked.count("[[") == len(links) and "[[[" not in masked:
+        return  # the common case: each `[[` opens one of the links
     starts = {link.offset + link.embed for link in links}
     for m in OPEN_BRACKETS.finditer(masked):
         if m.start() not in starts and not any(l.offset < m.start() < l.end for l in links):
