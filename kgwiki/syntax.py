@@ -328,7 +328,8 @@ def find_citations(masked: str) -> Iterator[RawCitation]:
                 window_start = max(masked.rfind("\n", 0, year.start()) + 1, year.start() - 160)
                 names = NARRATIVE_NAMES.search(masked, window_start, year.start())
                 if names:
-                    found.append(_narrative(names, year, names.start(), masked[names.start():year.end()]))
+                    found.append(_author_year(names, year, names.start(), masked[names.start():year.end()],
+                                              "narrative"))
                     continue
         if before == "]" or before.isalnum() or before == "_" or len(m.group("body")) > PARENTHETICAL_MAX:
             continue  # a Markdown link's `(url)` or a call like `f(x)`
@@ -339,7 +340,7 @@ def find_citations(masked: str) -> Iterator[RawCitation]:
             offset += len(part) + 1
             ay = AUTHOR_YEAR.search(part)
             if ay:
-                found.append(_author_year(ay, start + ay.start("all") - (len(part) - len(part.lstrip())),
+                found.append(_author_year(ay, ay, start + ay.start("all") - (len(part) - len(part.lstrip())),
                                           ay.group("all").strip(), "parenthetical"))
             elif stripped and len(stripped) <= 80 and "://" not in stripped and not stripped.startswith("@"):
                 found.append(RawCitation(start, stripped, "label"))
@@ -351,6 +352,8 @@ def _trim_names(authors: str, et_al: bool) -> tuple[int, tuple[str, ...]]:
     """(offset of the first real name in `authors`, surnames). A comma list is a list of authors only
     when it ends in `&`/`and` and has no `et al.`; otherwise only the last name is an author
     ("Claude 3 Sonnet, Templeton et al." -> Templeton)."""
+    if "," not in authors and "&" not in authors and "and" not in authors:
+        return 0, (authors.strip(),)  # one name: most citations, and a split costs ten times this
     surnames = tuple(s for s in SURNAME_SPLIT.split(authors.strip()) if s)
     listed = ("&" in authors or AND_WORD.search(authors)) and not et_al
     if len(surnames) > 1 and not listed:
@@ -359,20 +362,14 @@ def _trim_names(authors: str, et_al: bool) -> tuple[int, tuple[str, ...]]:
     return 0, surnames
 
 
-def _narrative(names: re.Match, year: re.Match, offset: int, text: str) -> RawCitation:
-    shift, surnames = _trim_names(names.group("authors"), bool(names.group("etal")))
-    offset, text = offset + shift, text[shift:]
-    return RawCitation(offset, text, "narrative", surnames=surnames, et_al=bool(names.group("etal")),
-                       year=int(year.group("year")), year_suffix=year.group("suffix") or "",
-                       locator=(year.group("locator") or "").strip() or None)
-
-
-def _author_year(m: re.Match, offset: int, text: str, form: str) -> RawCitation:
-    shift, surnames = _trim_names(m.group("authors"), bool(m.group("etal")))
-    offset, text = offset + shift, text[shift:]
-    return RawCitation(offset, text, form, surnames=surnames, et_al=bool(m.group("etal")),
-                       year=int(m.group("year")), year_suffix=m.group("suffix") or "",
-                       locator=(m.group("locator") or "").strip() or None)
+def _author_year(names: re.Match, year: re.Match, offset: int, text: str, form: str) -> RawCitation:
+    """The citation whose names `names` matched and whose year `year` did (the same match in a
+    parenthetical citation)."""
+    authors, et_al = names.group("authors", "etal")
+    shift, surnames = _trim_names(authors, et_al is not None)
+    number, suffix, locator = year.group("year", "suffix", "locator")
+    return RawCitation(offset + shift, text[shift:], form, surnames, et_al is not None, int(number),
+                       suffix or "", None, (locator or "").strip() or None)
 
 
 # --- headings ----------------------------------------------------------------
