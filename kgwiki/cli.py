@@ -499,9 +499,7 @@ def print_diagnostics(result, fmt: str, stream=None) -> None:
     stream = stream or sys.stdout
     if fmt == "json":
         data = {"diagnostics": [d.to_dict() for d in result.diagnostics], "summary": result.summary()}
-        # indented for people; past a few thousand diagnostics compact, which json encodes in C (10x faster)
-        indent = 2 if len(result.diagnostics) <= 2000 else None
-        stream.write(json.dumps(data, indent=indent, ensure_ascii=False) + "\n")
+        stream.write(_json_text(data, indent=len(result.diagnostics) <= 2000) + "\n")  # past that, compact
         return
     for d in result.diagnostics:
         if fmt == "github":
@@ -514,6 +512,17 @@ def print_diagnostics(result, fmt: str, stream=None) -> None:
     line = (f"{s['pages']} pages, {s['links']} links, {s['citations']} citations: "
             f"{s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos")
     print(line, file=sys.stderr if fmt == "github" else stream)
+
+
+def _json_text(data, indent: bool) -> str:
+    """`json.dumps(data, indent=2 or None, ensure_ascii=False)`, by orjson: the standard encoder
+    spends ~0.15 s on the 30,000 diagnostics a large wiki can have."""
+    import orjson
+
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0).decode()
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate (an undecodable file name)
+        return json.dumps(data, indent=2 if indent else None, ensure_ascii=False)
 
 
 def github_annotation(d: Diagnostic) -> str:
