@@ -193,9 +193,13 @@ def _fan_out(work, config: Config, items: list, jobs: int | None, meanwhile=None
 
 def _import_later_stages() -> None:
     """Import what resolving and validating need (networkx above all, ~0.15 s) while the workers
-    parse: this process is mostly waiting then, and the workers, forked without it, never need it."""
+    parse: this process is mostly waiting then, and the workers, forked without it, never need it.
+    rapidfuzz and numpy too: a wiki large enough for workers nearly always has a broken link to
+    suggest names for, and importing them after the parse would cost ~0.1 s more."""
     import kgwiki.graph  # noqa: F401
     import kgwiki.validate  # noqa: F401
+    import numpy  # noqa: F401
+    import rapidfuzz.process  # noqa: F401
 
 
 def _parse_chunk(config: Config, sources: list[SourceFile]) -> list[ParseResult]:

@@ -140,20 +140,22 @@ def asymmetric_links(wiki: Wiki) -> Iterator[Diagnostic]:
     symmetric = {name: lt for name, lt in wiki.config.links.items() if lt.symmetric}
     if not symmetric:
         return
+    severity = wiki.config.severity_of("asymmetric-link")
     succ = wiki.graph._succ  # the adjacency dicts themselves: has_edge (a view per call) cost half the rule
+    pages = wiki.pages
     for r in wiki.links:
         lt = symmetric.get(r.link_type)
         if not lt or r.target is None or r.target == r.page:
             continue
-        if (lt.to_types is not None and wiki.pages[r.target].type not in lt.to_types) or \
-                (lt.from_types is not None and wiki.pages[r.page].type not in lt.from_types):
+        if (lt.to_types is not None and pages[r.target].type not in lt.to_types) or \
+                (lt.from_types is not None and pages[r.page].type not in lt.from_types):
             continue  # already a wrong-link-type error
         if lt.name not in succ[r.target].get(r.page, ()):
-            target = wiki.pages[r.target]
+            path = pages[r.target].path
             where = f"under '{lt.section}'" if lt.section else f"in its `{lt.field}` field"
-            yield _diag(wiki, "asymmetric-link", r.link.location,
-                        f"`{lt.name}` is symmetric, but {target.path} does not link back to {r.page}",
-                        f"add [[{r.page}]] to {target.path} {where}")
+            yield Diagnostic("asymmetric-link", severity, r.link.location,
+                             f"`{lt.name}` is symmetric, but {path} does not link back to {r.page}",
+                             f"add [[{r.page}]] to {path} {where}")
 
 
 def link_cycles(wiki: Wiki) -> Iterator[Diagnostic]:
@@ -285,7 +287,8 @@ def stale_sources_cited(wiki: Wiki) -> Iterator[Diagnostic]:
             continue
         if span is None:
             if uses_backfill is None:
-                uses_backfill = any(sources_cited.OPEN_RE.search(p.body) for p in wiki.pages.values())
+                uses_backfill = any(sources_cited.MARKER_NAME in p.body and sources_cited.OPEN_RE.search(p.body)
+                                    for p in wiki.pages.values())  # `in` first: a tenth of the regex's cost
             if uses_backfill and sources_cited.entries(wiki, slug):
                 yield _diag(wiki, "stale-sources-cited", Location(page.path),
                             "the page cites sources but has no generated Sources cited section",
