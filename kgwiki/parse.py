@@ -22,10 +22,10 @@ try:  # the C loader is ~8x faster than the pure-Python one
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
-STRING_FIELDS = ("title", "summary", "description", "type", "url", "venue", "kind", "doi", "arxiv")
-STRING_LIST_FIELDS = ("aliases", "tags", "cite_as", "ignore", "authors")
-INT_FIELDS = ("year",)
-INT_LIST_FIELDS = ("alt_years",)
+STRING_FIELDS = frozenset(("title", "summary", "description", "type", "url", "venue", "kind", "doi", "arxiv"))
+STRING_LIST_FIELDS = frozenset(("aliases", "tags", "cite_as", "ignore", "authors"))
+INT_FIELDS = frozenset(("year",))
+INT_LIST_FIELDS = frozenset(("alt_years",))
 
 
 def parse_page(source: SourceFile, config: Config) -> ParseResult:
@@ -131,37 +131,35 @@ def _check_field_types(meta: dict[str, Any], split: syntax.Split, rows: dict[str
                f"field `{field}` must be {want}, not {_kind(value)}", hint)
         del clean[field]
 
-    for field in (*INT_FIELDS, *INT_LIST_FIELDS):
-        if field in clean and clean[field] is None:
-            del clean[field]  # `year:` with nothing after it: not given yet
-    for field in STRING_FIELDS:
-        if field in clean and clean[field] is not None and not isinstance(clean[field], str):
-            bad(field, "a string", clean[field])
-    for field in (*STRING_LIST_FIELDS, *config.field_links()):
-        if field in clean:
-            value = clean[field]
+    link_fields = config.field_links()
+    for field, value in meta.items():  # the page's few fields, rather than every known one
+        if field in STRING_FIELDS:
+            if value is None:
+                del clean[field]
+            elif not isinstance(value, str):
+                bad(field, "a string", value)
+            else:
+                clean[field] = value.strip()
+        elif field in STRING_LIST_FIELDS or field in link_fields:
             if isinstance(value, str):
                 clean[field] = [value]
             elif value is None:
                 clean[field] = []
             elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 bad(field, "a list of strings", value)
-    for field in INT_FIELDS:
-        if field in clean and (isinstance(clean[field], bool) or not isinstance(clean[field], int)):
-            bad(field, "a whole number", clean[field])
-    for field in INT_LIST_FIELDS:
-        if field in clean:
-            value = clean[field]
-            if isinstance(value, int) and not isinstance(value, bool):
+        elif field in INT_FIELDS:
+            if value is None:
+                del clean[field]  # `year:` with nothing after it: not given yet
+            elif isinstance(value, bool) or not isinstance(value, int):
+                bad(field, "a whole number", value)
+        elif field in INT_LIST_FIELDS:
+            if value is None:
+                del clean[field]
+            elif isinstance(value, int) and not isinstance(value, bool):
                 clean[field] = [value]
             elif not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool)
                                                         for v in value):
                 bad(field, "a list of whole numbers", value)
-    for field in STRING_FIELDS:
-        if clean.get(field) is None:
-            clean.pop(field, None)
-        else:
-            clean[field] = clean[field].strip()
     return clean
 
 
@@ -192,8 +190,8 @@ def _first_h1(headings: tuple[Heading, ...]) -> str | None:
 
 
 def _links(path, split, rows, masked, lines, headings, meta, config: Config, report) -> tuple[Link, ...]:
-    raw_links = list(syntax.find_wikilinks(masked))
-    for offset in syntax.find_unclosed(masked, raw_links):
+    raw_links, unclosed = syntax.scan_wikilinks(masked)
+    for offset in unclosed:
         line, col = lines.position(offset)
         report("malformed-link", line, col, "`[[` is never closed with `]]` on the same line")
     typed = _typed_bullets(masked, headings, raw_links, config)
