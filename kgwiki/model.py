@@ -156,6 +156,15 @@ class Page:
     def __hash__(self) -> int:
         return hash(self.path)
 
+    @classmethod
+    def of(cls, **fields) -> "Page":
+        """Page(**fields), every field given, without the frozen dataclass's __init__: it sets each
+        of the sixteen fields through object.__setattr__, which is most of the cost of making a
+        page (once in a parse worker and again when the page is unpickled)."""
+        page = object.__new__(cls)
+        page.__dict__.update(fields)
+        return page
+
     def __reduce__(self):
         # Pickled (to and from the parse workers, and in the page cache) as one tuple of plain
         # values, its headings, links and citations as tuples: half the cost of pickling each
@@ -178,9 +187,10 @@ _heading_values, _link_values, _citation_values = _values(Heading), _values(Link
 
 def _unpickle_page(slug, path, title, type, meta, body, body_line, aliases, tags, summary,
                    headings, links, citations, ignore, title_from_meta, field_lines) -> Page:
-    return Page(slug, path, title, type, meta, body, body_line, aliases, tags, summary,
-                tuple(starmap(Heading, headings)), tuple(starmap(Link, links)),
-                tuple(starmap(Citation, citations)), ignore, title_from_meta, field_lines)
+    return Page.of(slug=slug, path=path, title=title, type=type, meta=meta, body=body, body_line=body_line,
+                   aliases=aliases, tags=tags, summary=summary, headings=tuple(starmap(Heading, headings)),
+                   links=tuple(starmap(Link, links)), citations=tuple(starmap(Citation, citations)),
+                   ignore=ignore, title_from_meta=title_from_meta, field_lines=field_lines)
 
 
 @dataclass(frozen=True)

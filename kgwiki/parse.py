@@ -58,7 +58,7 @@ def parse_page(source: SourceFile, config: Config) -> ParseResult:
     page_type = meta.get("type") or config.type_for_folder(source.path)
     if not source.text or source.text.isspace():
         report("empty-page", 1, None, "the file is empty")
-    page = Page(
+    page = Page.of(
         slug=Slug(syntax.slugify_stem(stem)),
         path=source.path,
         title=title,

@@ -25,7 +25,7 @@ FRONT_MATTER_OPEN = re.compile(r"\A---[ \t]*\n")
 FRONT_MATTER_CLOSE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?=\n|\Z)")
 
 
-@dataclass(frozen=True)
+@record
 class Split:
     front_matter: str | None  # the YAML text, without the fences
     fm_line: int  # file line of the YAML's first line

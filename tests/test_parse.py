@@ -37,6 +37,20 @@ def test_good_front_matter():
     assert p.body == "# Body\n"
 
 
+def test_a_parsed_page_is_a_whole_page_and_survives_pickling():
+    import dataclasses
+    import pickle
+
+    from kgwiki.model import Page
+
+    p = parse("---\ntitle: T\nrelated: [a]\n---\n# T\nSee [[b|B]] (Hubinger et al. 2019).\n"
+              "## Related concepts\n- [[c]] — why\n").page
+    assert set(vars(p)) == {f.name for f in dataclasses.fields(Page)}  # Page.of was given every field
+    assert p == Page(**vars(p)) and hash(p) == hash(Page(**vars(p)))
+    back = pickle.loads(pickle.dumps(p))
+    assert back == p and vars(back) == vars(p) and len(p.links) == 3 and len(p.citations) == 1
+
+
 def test_a_single_string_is_a_one_item_list():
     p = parse("---\ntitle: T\naliases: just one\n---\n").page
     assert p.aliases == ("just one",)
