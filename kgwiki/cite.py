@@ -57,6 +57,7 @@ class Plan:
     edit: Edit | None = None  # None: nothing to change
     problem: str | None = None  # e.g. broken markers: the page is left alone
     location: Location | None = None
+    stale_unread: bool = False  # stale, found without reading the file (check_only): no edit to apply
 
     @property
     def abspath(self) -> Path:
@@ -64,14 +65,14 @@ class Plan:
 
     @property
     def stale(self) -> bool:
-        return self.edit is not None  # an edit is only planned when it changes the bytes
+        return self.edit is not None or self.stale_unread  # an edit is only planned when it changes the bytes
 
     @functools.cached_property
     def updated(self) -> bytes | None:
         return self.edit.updated() if self.edit is not None else None
 
     def diff(self) -> str:
-        if not self.stale:
+        if self.edit is None:
             return ""
         old = _decode(self.original)[1].splitlines(keepends=True)
         new = _decode(self.updated)[1].splitlines(keepends=True)
@@ -85,14 +86,20 @@ class Outcome:
     problem: str | None = None
 
 
-def plan(wiki: Wiki, slugs: list[str] | None = None) -> list[Plan]:
-    """A plan for each page (all pages, or `slugs`), reading the files as they are on disk now."""
+def plan(wiki: Wiki, slugs: list[str] | None = None, check_only: bool = False) -> list[Plan]:
+    """A plan for each page (all pages, or `slugs`), reading the files as they are on disk now.
+
+    `check_only` plans answer only whether each page is stale (`kgwiki cite --check`): a page
+    whose body has no markers is stale exactly when it cites anything, so its file is not read
+    again; such plans cannot be applied or shown as a diff."""
     chosen = slugs if slugs is not None else sorted(wiki.pages, key=lambda s: wiki.pages[s].path)
-    return [plan_page(wiki, slug) for slug in chosen]
+    return [plan_page(wiki, slug, check_only) for slug in chosen]
 
 
-def plan_page(wiki: Wiki, slug: str) -> Plan:
+def plan_page(wiki: Wiki, slug: str, check_only: bool = False) -> Plan:
     page, root = wiki.pages[slug], wiki.config.root
+    if check_only and sources_cited.MARKER_NAME not in page.body:
+        return Plan(page.path, root, b"", stale_unread=sources_cited.cites_any(wiki, slug))
     try:
         original = _read(os.path.join(root, page.path))
     except OSError as exc:
@@ -148,8 +155,8 @@ def apply(plans: list[Plan]) -> list[Outcome]:
     """Write each stale page atomically, unless the file changed since it was planned."""
     outcomes = []
     for p in plans:
-        if not p.stale or p.problem:
-            continue
+        if p.edit is None or p.problem:
+            continue  # up to date, or a check_only plan: nothing to write
         try:
             current = p.abspath.read_bytes()
         except OSError as exc:

@@ -257,7 +257,7 @@ def run_cite(args) -> int:
                 (chosen_paths is None or d.location.path in chosen_paths):
             print(f"{d.location}: {d.severity}[{d.code}] {d.message}" + (f" ({d.hint})" if d.hint else ""),
                   file=sys.stderr)
-    plans = cite.plan(wiki, slugs)
+    plans = cite.plan(wiki, slugs, check_only=args.check)
     broken = [p for p in plans if p.problem]
     for p in broken:
         level = wiki.config.severity_of("stale-sources-cited")

@@ -655,3 +655,19 @@ def test_a_second_backfill_changes_nothing(tmp_path, text):
     once = path.read_bytes()
     assert [o for o in backfill(root) if o.written] == []
     assert path.read_bytes() == once
+
+
+def test_check_only_plans_find_the_same_stale_pages_without_reading_unmarked_files(tmp_path):
+    root = wiki_with(tmp_path, {
+        "concepts/marked-stale.md": FM + "(Turner 2021)\n\n" + HEADING + "\n" + OPEN + "\n- old\n" + CLOSE + "\n",
+        "concepts/unmarked-citing.md": FM + "[[atlas]] and (Hubinger et al. 2019)\n",
+        "concepts/unmarked-clean.md": FM + "nothing cited\n",
+        "concepts/broken.md": FM + "(Turner 2021)\n" + OPEN + "\n",
+    })
+    wiki = check(root).wiki
+    full, quick = cite.plan(wiki), cite.plan(wiki, check_only=True)
+    assert [(p.path, p.stale, p.problem) for p in quick] == [(p.path, p.stale, p.problem) for p in full]
+    assert {p.path for p in quick if p.stale} == {"concepts/marked-stale.md", "concepts/unmarked-citing.md"}
+    unread = [p for p in quick if p.path == "concepts/unmarked-citing.md"][0]
+    assert unread.original == b"" and unread.diff() == "" and cite.apply([unread]) == []  # nothing to write
+    assert (root / "concepts/unmarked-citing.md").read_bytes().endswith(b"(Hubinger et al. 2019)\n")
