@@ -96,8 +96,11 @@ def build_wiki(pages: Iterable[Page], config: Config, attachments: Iterable[str]
     citation_index = CitationIndex(sources.values())
 
     graph = nx.MultiDiGraph()
-    graph.add_nodes_from((page.slug, {"type": page.type, "title": page.title, "summary": page.summary,
-                                      "tags": page.tags, "path": page.path}) for page in by_slug.values())
+    for page in by_slug.values():  # add_nodes_from, into the node and adjacency dicts directly (see add_typed_edge)
+        graph._node[page.slug] = {"type": page.type, "title": page.title, "summary": page.summary,
+                                  "tags": page.tags, "path": page.path}
+        graph._succ[page.slug] = {}
+        graph._pred[page.slug] = {}
     links = []
     by_page = {slug: ([], []) for slug in by_slug}  # what Wiki.links_of and citations_of answer
     for page in by_slug.values():
@@ -291,6 +294,7 @@ def source_from_page(page: Page) -> Source:
                   meta.get("authors_truncated") is True)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a wiki cites its sources' authors again and again
 def surname_key(name: str) -> str:
     """`Johannes von Oswald` and `von Oswald` -> `oswald`; `Hubinger, Evan` -> `hubinger`."""
     name = name.strip()

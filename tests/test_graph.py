@@ -286,3 +286,18 @@ def test_typed_edges_are_added_as_networkx_adds_them():
     assert list(fast.in_edges("a", keys=True)) == list(slow.in_edges("a", keys=True))
     assert fast.number_of_edges("a", "b") == 2 and fast.has_edge("b", "a", key="related")
     assert fast.edges["a", "b", "related"] == {"line": 1}
+
+
+def test_the_wiki_graph_is_what_networkx_builds_from_its_nodes_and_edges(make_wiki):
+    import networkx as nx
+
+    root = make_wiki({"wiki.toml": SCHEMA, "sources/hub.md": source("Evan Hubinger", 2019),
+                      "concepts/a.md": page("A", "See [[b]] and [[hub]].\n(Hubinger 2019)"),
+                      "concepts/b.md": page("B", "Back to [[a]], and [[missing]].")})
+    g = check(root).wiki.graph
+    rebuilt = nx.MultiDiGraph()
+    rebuilt.add_nodes_from(g.nodes(data=True))
+    rebuilt.add_edges_from(g.edges(keys=True, data=True))
+    assert nx.utils.graphs_equal(g, rebuilt)
+    assert list(g.nodes) == list(rebuilt.nodes) and g.nodes["a"]["title"] == "A"
+    assert list(g.predecessors("hub")) == ["a"] and g.number_of_nodes() == 3
