@@ -10,11 +10,12 @@ of the process and its workers, pages/s and peak memory of the largest process.
 
 import sys
 
-from common import best_of, corpus, kgwiki, run
+from common import best_of, corpus, kgwiki, reference_seconds, run
 
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    before = reference_seconds()
     print(f"{'pages':>7} {'cold s':>7} {'cpu s':>6} {'pages/s':>8} {'peak MB':>8} "
           f"{'warm s':>7} {'cpu s':>6} {'peak MB':>8} {'cite --check s':>15}")
     for n in sizes:
@@ -25,6 +26,9 @@ def main() -> None:
         cite = best_of(3, kgwiki("cite", "--root", root, "--check"))
         print(f"{n:>7} {cold['wall']:>7.2f} {cold['cpu']:>6.2f} {n / cold['wall']:>8.0f} {cold['peak_mb']:>8.0f} "
               f"{warm['wall']:>7.2f} {warm['cpu']:>6.2f} {warm['peak_mb']:>8.0f} {cite['wall']:>15.2f}")
+    after = reference_seconds()
+    print(f"reference loop (how fast the machine was): {before:.2f} s before, {after:.2f} s after; "
+          f"in a quiet minute here it takes ~1.2 s (see bench/README.md)")
 
 
 if __name__ == "__main__":

@@ -52,3 +52,13 @@ def best_of(times: int, args: list[str], before=None) -> dict[str, float]:
             before()
         runs.append(run(args))
     return min(runs, key=lambda r: r["wall"])
+
+
+REFERENCE_LOOP = "total = 0\nfor i in range(20_000_000):\n    total += i\n"
+
+
+def reference_seconds() -> float:
+    """Best of 3 for a fixed pure-Python loop: how fast this machine is right now. A shared
+    virtual machine's speed changes from minute to minute; a benchmark's time divided by this
+    one can be compared across minutes and machines."""
+    return best_of(3, [sys.executable, "-c", REFERENCE_LOOP])["wall"]
