@@ -255,7 +255,8 @@ class NameIndex:
         the first of those tables that holds it: an alias that is another page's slug,
         an alias two pages share, or (when no slug or alias has it) a title two pages share.
         """
-        for key in sorted(set(self.by_alias) | set(self.by_title)):
+        found = []
+        for key in self.by_alias.keys() | self.by_title.keys():
             if key in self.by_slug:
                 owner, claims = self.by_slug[key][0], self.by_alias.get(key, [])
             elif key in self.by_alias:
@@ -264,9 +265,10 @@ class NameIndex:
             else:
                 claims = self.by_title[key]
                 owner = claims[0]
-            for page in dict.fromkeys(claims):
-                if page != owner:
-                    yield page, key, owner
+            if len(claims) > 1 or (claims and claims[0] != owner):  # most names: one page, its own
+                found.extend((page, key, owner) for page in dict.fromkeys(claims) if page != owner)
+        found.sort(key=lambda conflict: conflict[1])  # by name; stable, so each name's claims keep their order
+        return found
 
 
 def resolve_link(page: Page, link: Link, names: NameIndex, pages: dict[Slug, Page],
