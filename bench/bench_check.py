@@ -5,7 +5,9 @@
 Prints, best of 3 runs: `check --no-cache` (every page read and parsed: a first check),
 `check` with its page cache warm (nothing changed since the last check; the common case
 in an editing loop or a pre-commit hook), and `cite --check` after it. Wall time, CPU time
-of the process and its workers, pages/s and peak memory of the largest process.
+of the process and its workers, pages/s and peak memory of the largest process. Then how long
+a fixed pure-Python loop took before and after: this virtual machine's speed changes from one
+minute to the next, and a time divided by the loop's can be compared across minutes.
 """
 
 import sys
@@ -24,11 +26,12 @@ def main() -> None:
         run(kgwiki("check", "--root", root, "--format", "json"))  # fills the page cache
         warm = best_of(3, kgwiki("check", "--root", root, "--format", "json"))
         cite = best_of(3, kgwiki("cite", "--root", root, "--check"))
+        last_cold = cold["wall"]
         print(f"{n:>7} {cold['wall']:>7.2f} {cold['cpu']:>6.2f} {n / cold['wall']:>8.0f} {cold['peak_mb']:>8.0f} "
               f"{warm['wall']:>7.2f} {warm['cpu']:>6.2f} {warm['peak_mb']:>8.0f} {cite['wall']:>15.2f}")
     after = reference_seconds()
     print(f"reference loop (how fast the machine was): {before:.2f} s before, {after:.2f} s after; "
-          f"in a quiet minute here it takes ~1.2 s (see bench/README.md)")
+          f"the last cold check took {last_cold / ((before + after) / 2):.2f}x the loop")
 
 
 if __name__ == "__main__":
