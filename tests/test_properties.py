@@ -196,3 +196,11 @@ def test_find_headings_finds_what_a_line_anchored_regex_finds(text):
     expected = [(m.start(), len(m.group("hashes")), syntax.heading_text(m.group("text")), m.end())
                 for m in every_line.finditer(masked)]
     assert list(syntax.find_headings(masked)) == expected
+
+
+@FAST
+@given(text=documents(any_chars))
+def test_one_scan_finds_the_wikilinks_and_unclosed_brackets_the_careful_way_does(text):
+    masked = syntax.mask_code(text)
+    careful = [syntax._raw_link(masked, m) for m in syntax.WIKILINK.finditer(masked)]
+    assert syntax.scan_wikilinks(masked) == (careful, list(syntax.find_unclosed(masked, careful)))
