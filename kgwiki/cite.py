@@ -18,6 +18,7 @@ from pathlib import Path
 from kgwiki import sources_cited, syntax
 from kgwiki.graph import Wiki
 from kgwiki.model import Location
+from kgwiki.read import read_to_end
 from kgwiki.write import atomic_write
 
 BOM = b"\xef\xbb\xbf"
@@ -130,14 +131,7 @@ def _read(path: str) -> bytes:
     """A file's bytes; os.read costs a third of Path.read_bytes, which counts over 10,000 pages."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        size = os.fstat(fd).st_size
-        data = os.read(fd, size + 1)
-        if len(data) <= size:
-            return data
-        chunks = [data]
-        while chunks[-1]:  # to the end: the file has grown since fstat
-            chunks.append(os.read(fd, 1 << 16))
-        return b"".join(chunks)
+        return read_to_end(fd, os.fstat(fd).st_size)
     finally:
         os.close(fd)
 

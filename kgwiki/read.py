@@ -141,14 +141,7 @@ def read_file(abspath: str | Path, rel: str) -> tuple[SourceFile | None, str | N
             return None, "not a regular file"
         if st.st_size > MAX_BYTES:
             return None, f"file is {st.st_size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MB limit"
-        # One byte more than stat says: a file still growing shows itself, and a read of the
-        # whole limit would allocate 5 MB for every page.
-        data = os.read(fd, min(st.st_size, MAX_BYTES) + 1)
-        while len(data) > st.st_size and len(data) <= MAX_BYTES:
-            more = os.read(fd, MAX_BYTES + 1 - len(data))
-            if not more:
-                break
-            data += more
+        data = read_to_end(fd, st.st_size, MAX_BYTES)
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
     finally:
@@ -163,6 +156,19 @@ def read_file(abspath: str | Path, rel: str) -> tuple[SourceFile | None, str | N
         line = data.count(b"\n", 0, exc.start) + 1
         return None, f"not UTF-8 (invalid byte 0x{data[exc.start]:02x} on line {line})"
     return SourceFile(rel, normalise_text(text)), None
+
+
+def read_to_end(fd: int, size: int, limit: int | None = None) -> bytes:
+    """An open file's bytes (at most limit + 1 of them): one read of the size stat gave, and one
+    byte more, which shows a file still growing. Reading up to the limit at once would allocate
+    it (5 MB) for every page."""
+    data = os.read(fd, (size if limit is None else min(size, limit)) + 1)
+    while len(data) > size and (limit is None or len(data) <= limit):
+        more = os.read(fd, (1 << 16) if limit is None else limit + 1 - len(data))
+        if not more:
+            break
+        data += more
+    return data
 
 
 def stamp_of(stat_result) -> Stamp:

@@ -213,3 +213,24 @@ def test_only_content_folders_are_read_with_a_schema(make_wiki):
         "docs/x.md": "[[nowhere]]\n",
     })
     assert [p.path for p in check(root).wiki.pages.values()] == ["concepts/good.md"]
+
+
+def test_read_to_end_reads_a_file_that_grew_or_shrank_since_stat(tmp_path):
+    import os
+
+    from kgwiki.read import read_to_end
+
+    path = tmp_path / "f.md"
+    path.write_bytes(b"0123456789" * 10_000)
+
+    def read(size, limit=None):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return read_to_end(fd, size, limit)
+        finally:
+            os.close(fd)
+
+    assert read(100_000) == path.read_bytes()
+    assert read(3) == path.read_bytes()  # grew since stat: read to the end
+    assert read(200_000) == path.read_bytes()  # shrank since stat
+    assert read(3, limit=50_000) == path.read_bytes()[:50_001]  # one byte past the limit shows it is over
