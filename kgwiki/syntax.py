@@ -170,6 +170,9 @@ def _mask_fences(text: str) -> str:
 
 # --- positions ---------------------------------------------------------------
 
+_NEWLINE = re.compile("\n")
+
+
 class LineIndex:
     """Offset -> (line, col), both 1-based, in O(log n)."""
 
@@ -181,9 +184,6 @@ class LineIndex:
     def position(self, offset: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.starts, offset) - 1
         return self.first_line + i, offset - self.starts[i] + 1
-
-
-_NEWLINE = re.compile("\n")
 
 
 # --- wikilinks ---------------------------------------------------------------
@@ -347,7 +347,7 @@ def find_citations(masked: str) -> Iterator[RawCitation]:
                                               "narrative"))
                     continue
         if before == "]" or before.isalnum() or before == "_" or len(m.group("body")) > PARENTHETICAL_MAX:
-            continue  # a Markdown link's `(url)` or a call like `f(x)`
+            continue  # a Markdown link's `(url)`, a call like `f(x)`, or a long aside
         offset = m.start("body")
         for part in m.group("body").split(";"):
             stripped = part.strip()

@@ -140,7 +140,6 @@ def asymmetric_links(wiki: Wiki) -> Iterator[Diagnostic]:
     symmetric = {name: lt for name, lt in wiki.config.links.items() if lt.symmetric}
     if not symmetric:
         return
-    severity = wiki.config.severity_of("asymmetric-link")
     succ = wiki.graph._succ  # the adjacency dicts themselves: has_edge (a view per call) cost half the rule
     pages = wiki.pages
     for r in wiki.links:
@@ -153,9 +152,9 @@ def asymmetric_links(wiki: Wiki) -> Iterator[Diagnostic]:
         if lt.name not in succ[r.target].get(r.page, ()):
             path = pages[r.target].path
             where = f"under '{lt.section}'" if lt.section else f"in its `{lt.field}` field"
-            yield Diagnostic("asymmetric-link", severity, r.link.location,
-                             f"`{lt.name}` is symmetric, but {path} does not link back to {r.page}",
-                             f"add [[{r.page}]] to {path} {where}")
+            yield _diag(wiki, "asymmetric-link", r.link.location,
+                        f"`{lt.name}` is symmetric, but {path} does not link back to {r.page}",
+                        f"add [[{r.page}]] to {path} {where}")
 
 
 def link_cycles(wiki: Wiki) -> Iterator[Diagnostic]:
